@@ -48,7 +48,9 @@ _PHASES: Final[dict[str, Phase]] = {
     "cancelled": "final",
 }
 
-TestingType = Literal["coverage", "focused", "rapid", "usability", "external", "custom", "test_case"]
+TestingType = Literal[
+    "coverage", "focused", "rapid", "usability", "external", "custom", "test_case"
+]
 
 TESTING_TYPES: Final[frozenset[str]] = frozenset(
     {"coverage", "focused", "rapid", "usability", "external", "custom", "test_case"}

@@ -1,0 +1,117 @@
+"""The `testio` command: serve, sync, report, sandbox, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from testio import __version__
+from testio.errors import ConfigError, TestioError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="testio",
+        description="Ask an AI assistant about your TestIO crowdtesting: an MCP server over a "
+        "local cache of the TestIO Customer API.",
+    )
+    parser.add_argument("--version", action="version", version=f"testio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("serve", help="run the MCP server over stdio (what AI clients launch)")
+
+    sync = sub.add_parser("sync", help="fetch new and changed tests and bugs into the cache")
+    sync.add_argument("--full", action="store_true", help="re-read every page, not just new ones")
+    sync.add_argument(
+        "--product", type=int, action="append", dest="products", metavar="ID", help="only this product (repeatable)"
+    )
+
+    report = sub.add_parser("report", help="print the EBR report of a product")
+    report.add_argument("--product", type=int, required=True, metavar="ID")
+    report.add_argument("--from", dest="start", metavar="DATE", help="YYYY-MM-DD or a phrase such as 'last quarter'")
+    report.add_argument("--to", dest="end", metavar="DATE")
+    report.add_argument(
+        "--status", action="append", dest="statuses", metavar="STATUS", help="test status in scope (repeatable)"
+    )
+    report.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
+
+    demo = sub.add_parser("demo", help="run everything against the built-in sandbox, no account needed")
+    demo.add_argument("--size", choices=["small", "medium", "large"], default="medium")
+    demo.add_argument("--seed", type=int, default=1)
+
+    sub.add_parser("sandbox", help="serve the local TestIO API simulator (see `testio sandbox -h`)", add_help=False)
+    return parser
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["sandbox"]:
+        from testio.sandbox.cli import main_sandbox
+
+        return main_sandbox(args_list[1:])
+    args = _parser().parse_args(args_list)
+    try:
+        from testio.config import Settings
+
+        if args.command == "serve":
+            settings = Settings.from_env()
+            logging.basicConfig(
+                stream=sys.stderr,
+                level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+                format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            )
+            from testio.server import run
+
+            run(settings)
+            return 0
+        _logging(args.verbose)
+        if args.command == "sync":
+            from testio.commands.sync import run_sync
+
+            return asyncio.run(run_sync(Settings.from_env(), full=args.full, product_ids=args.products, out=sys.stdout))
+        if args.command == "report":
+            from testio.commands.report import run_report
+
+            return asyncio.run(
+                run_report(
+                    Settings.from_env(),
+                    product_id=args.product,
+                    start=args.start,
+                    end=args.end,
+                    statuses=args.statuses,
+                    fmt=args.format,
+                    out=sys.stdout,
+                )
+            )
+        if args.command == "demo":
+            from testio.commands.demo import run_demo
+
+            return asyncio.run(run_demo(size=args.size, seed=args.seed, out=sys.stdout))
+    except ConfigError as exc:
+        print(f"testio: {exc}", file=sys.stderr)
+        return 1
+    except TestioError as exc:
+        print(f"testio: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("testio: interrupted", file=sys.stderr)
+        return 130
+    _parser().print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Attrs value objects to plain JSON, and the JSON Schema that describes them.
+
+The MCP tools return `to_jsonable(result)` as structured content and advertise
+`schema_for(type(result))` as their output schema, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+import attrs
+
+JSON = dict[str, Any]
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An aware datetime as ISO-8601 UTC with a `Z`, or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data (dicts, lists, str, numbers, bools, None) from attrs objects and friends."""
+    if attrs.has(type(value)):
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in attrs.fields(type(value))
+            if not f.name.startswith("_")
+        }
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list | tuple | frozenset | set):
+        return [to_jsonable(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+def schema_for(cls: type) -> JSON:
+    """The JSON Schema (draft 2020-12) of `to_jsonable(instance of cls)`."""
+    return _schema(cls)
+
+
+def _schema(tp: Any) -> JSON:
+    if tp is type(None) or tp is None:
+        return {"type": "null"}
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp is int:
+        return {"type": "integer"}
+    if tp is float:
+        return {"type": "number"}
+    if tp is str or tp is Path:
+        return {"type": "string"}
+    if tp is datetime:
+        return {"type": "string", "format": "date-time"}
+    if tp is date:
+        return {"type": "string", "format": "date"}
+    if tp is Any:
+        return {}
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin is Literal:
+        return {"enum": list(args)}
+    if origin in (Union, types.UnionType):
+        options = [_schema(a) for a in args]
+        plain = [o.get("type") for o in options]
+        if all(isinstance(t, str) for t in plain) and all(len(o) == 1 for o in options):
+            return {"type": plain}
+        return {"anyOf": options}
+    if origin in (tuple, list, frozenset, set):
+        item = args[0] if args else Any
+        return {"type": "array", "items": _schema(item)}
+    if origin in (dict, Mapping) or tp is dict:
+        value = args[1] if len(args) == 2 else Any
+        return {"type": "object", "additionalProperties": _schema(value)}
+    if isinstance(tp, type) and attrs.has(tp):
+        hints = typing.get_type_hints(tp)
+        fields = [f for f in attrs.fields(tp) if not f.name.startswith("_")]
+        schema: JSON = {
+            "type": "object",
+            "properties": {f.name: _schema(hints[f.name]) for f in fields},
+            "required": [f.name for f in fields],
+        }
+        if tp.__doc__:
+            schema["description"] = tp.__doc__.strip().splitlines()[0]
+        return schema
+    raise TypeError(f"No JSON Schema for {tp!r}")
