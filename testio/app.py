@@ -67,7 +67,9 @@ class App:
 
     async def __aenter__(self) -> Self:
         if self._state != "new":
-            raise ServiceStateError(f"This App is {self._state}; create a new one with testio.open().")
+            raise ServiceStateError(
+                f"This App is {self._state}; create a new one with testio.open()."
+            )
         from testio.db import open_engine, session_factory
 
         self._state = "opening"
@@ -183,7 +185,7 @@ class App:
         return HealthService(self.session_factory, self.client, **self._kwargs())
 
 
-def open(  # noqa: A001 - `testio.open()` reads like `open()` on purpose
+def open(
     settings: Settings | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,

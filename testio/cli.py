@@ -27,23 +27,40 @@ def _parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="fetch new and changed tests and bugs into the cache")
     sync.add_argument("--full", action="store_true", help="re-read every page, not just new ones")
     sync.add_argument(
-        "--product", type=int, action="append", dest="products", metavar="ID", help="only this product (repeatable)"
+        "--product",
+        type=int,
+        action="append",
+        dest="products",
+        metavar="ID",
+        help="only this product (repeatable)",
     )
 
     report = sub.add_parser("report", help="print the EBR report of a product")
     report.add_argument("--product", type=int, required=True, metavar="ID")
-    report.add_argument("--from", dest="start", metavar="DATE", help="YYYY-MM-DD or a phrase such as 'last quarter'")
+    report.add_argument(
+        "--from", dest="start", metavar="DATE", help="YYYY-MM-DD or a phrase such as 'last quarter'"
+    )
     report.add_argument("--to", dest="end", metavar="DATE")
     report.add_argument(
-        "--status", action="append", dest="statuses", metavar="STATUS", help="test status in scope (repeatable)"
+        "--status",
+        action="append",
+        dest="statuses",
+        metavar="STATUS",
+        help="test status in scope (repeatable)",
     )
     report.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
 
-    demo = sub.add_parser("demo", help="run everything against the built-in sandbox, no account needed")
+    demo = sub.add_parser(
+        "demo", help="run everything against the built-in sandbox, no account needed"
+    )
     demo.add_argument("--size", choices=["small", "medium", "large"], default="medium")
     demo.add_argument("--seed", type=int, default=1)
 
-    sub.add_parser("sandbox", help="serve the local TestIO API simulator (see `testio sandbox -h`)", add_help=False)
+    sub.add_parser(
+        "sandbox",
+        help="serve the local TestIO API simulator (see `testio sandbox -h`)",
+        add_help=False,
+    )
     return parser
 
 
@@ -70,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = Settings.from_env()
             logging.basicConfig(
                 stream=sys.stderr,
-                level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+                level=logging.DEBUG
+                if args.verbose
+                else getattr(logging, settings.log_level.upper(), logging.INFO),
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             )
             from testio.server import run
@@ -81,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sync":
             from testio.commands.sync import run_sync
 
-            return asyncio.run(run_sync(Settings.from_env(), full=args.full, product_ids=args.products, out=sys.stdout))
+            return asyncio.run(
+                run_sync(
+                    Settings.from_env(), full=args.full, product_ids=args.products, out=sys.stdout
+                )
+            )
         if args.command == "report":
             from testio.commands.report import run_report
 

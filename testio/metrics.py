@@ -102,6 +102,19 @@ class BucketCounts:
         )
 
     @classmethod
+    def from_groups(
+        cls, groups: Iterable[tuple[str | None, bool | None, bool | None, int]]
+    ) -> BucketCounts:
+        """Counts from grouped rows `(status, auto_accepted, known, count)`, as SQL returns them."""
+        totals: dict[Bucket, int] = dict.fromkeys(BUCKETS, 0)
+        known = 0
+        for status, auto_accepted, is_known, count in groups:
+            totals[bucket(status, auto_accepted)] += count
+            if is_known:
+                known += count
+        return cls(**totals, known=known)
+
+    @classmethod
     def from_bugs(cls, bugs: Iterable[tuple[str | None, bool | None, bool | None]]) -> BucketCounts:
         """Count bugs given as (status, auto_accepted, known) tuples."""
         tally: dict[str, int] = dict.fromkeys(BUCKETS, 0)

@@ -174,7 +174,9 @@ class Feature:
             title=_text(data, "title", "A feature"),
             description=_opt_text(data, "description"),
             howtofind=_opt_text(data, "howtofind"),
-            user_stories=tuple(s[:MAX_TEXT] for s in _list(data, "user_stories") if isinstance(s, str)),
+            user_stories=tuple(
+                s[:MAX_TEXT] for s in _list(data, "user_stories") if isinstance(s, str)
+            ),
         )
 
 

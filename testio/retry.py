@@ -1,11 +1,8 @@
-"""When and how long the client waits before asking TestIO again.
-
-Pure policy: exponential backoff with jitter for transient failures, and the `Retry-After`
-rules for 429 answers. `TestIOClient` owns the loop that applies it.
-"""
+"""When and how long the client waits before asking TestIO again (pure timing, no I/O)."""
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -28,33 +25,31 @@ class RetryPolicy:
 
     def __attrs_post_init__(self) -> None:
         if self.attempts < 1 or self.page_error_attempts < 1 or self.rate_limit_waits < 0:
-            raise ValueError("RetryPolicy needs at least one attempt and no negative budgets.")
-        if self.backoff_base < 0 or self.backoff_cap < 0 or self.retry_after_cap < 0:
+            raise ValueError("RetryPolicy needs at least one attempt and no negative budget.")
+        if min(self.backoff_base, self.backoff_cap, self.retry_after_cap) < 0:
             raise ValueError("RetryPolicy delays must not be negative.")
 
-    def backoff(self, failures: int, rng: random.Random | None = None) -> float:
-        """Seconds to wait after the `failures`-th failure: base × 2^(n-1), capped, with jitter.
+    def backoff(self, failures: int, rng: random.Random) -> float:
+        """Seconds to wait after the `failures`-th failure: base × 2^(n-1), capped, half jittered.
 
-        The jitter keeps half the delay and randomises the other half, so many clients that failed
-        together do not come back together, yet each still waits at least half the nominal time.
+        Half the delay is fixed and half random, so clients that failed together do not come
+        back together, yet each still waits at least half the nominal time.
         """
         nominal = min(self.backoff_cap, self.backoff_base * 2 ** max(0, failures - 1))
-        return nominal / 2 + (rng or random).uniform(0, nominal / 2)
+        return nominal / 2 + rng.uniform(0, nominal / 2)
 
     def rate_limit_wait(self, retry_after: float) -> float:
-        """The wait actually taken for a 429 asking for `retry_after` seconds."""
+        """The wait actually taken for a 429 that asks for `retry_after` seconds."""
         return min(max(0.0, retry_after), self.retry_after_cap)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float:
-    """Seconds a `Retry-After` header asks for: delta-seconds or an HTTP-date; else 30 s.
+    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP-date), else 30 s.
 
-    A date in the past means "now" (0 s). Anything unreadable falls back to the default,
-    because a server that rate-limits without saying for how long still wants a pause.
+    A date in the past means 0 s. Anything unreadable falls back to the default, because a
+    server that rate-limits without saying for how long still wants a pause.
     """
-    if value is None:
-        return DEFAULT_RETRY_AFTER_S
-    text = value.strip()
+    text = (value or "").strip()
     if not text:
         return DEFAULT_RETRY_AFTER_S
     try:
@@ -62,14 +57,11 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except ValueError:
         pass
     else:
-        if seconds != seconds or seconds < 0 or seconds == float("inf"):  # NaN, negative, inf
-            return DEFAULT_RETRY_AFTER_S
-        return seconds
+        return seconds if math.isfinite(seconds) and seconds >= 0 else DEFAULT_RETRY_AFTER_S
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return DEFAULT_RETRY_AFTER_S
-    if moment.tzinfo is None:  # RFC 9110 dates are GMT
+    if moment.tzinfo is None:  # HTTP-dates are GMT
         moment = moment.replace(tzinfo=UTC)
-    current = now or datetime.now(UTC)
-    return max(0.0, (moment - current).total_seconds())
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())

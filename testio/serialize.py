@@ -6,6 +6,7 @@ The MCP tools return `to_jsonable(result)` as structured content and advertise
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -25,14 +26,20 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@functools.cache
+def _field_names(cls: type[Any]) -> tuple[str, ...] | None:
+    if not attrs.has(cls):
+        return None
+    return tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
+
+
 def to_jsonable(value: Any) -> Any:
     """Plain JSON data (dicts, lists, str, numbers, bools, None) from attrs objects and friends."""
-    if attrs.has(type(value)):
-        return {
-            f.name: to_jsonable(getattr(value, f.name))
-            for f in attrs.fields(type(value))
-            if not f.name.startswith("_")
-        }
+    if value is None or isinstance(value, str | int | float):
+        return value
+    names = _field_names(type(value))  # pyright: ignore[reportUnknownArgumentType]  # attrs values are Any
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, date):
@@ -40,9 +47,11 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        items: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]  # any mapping
+        return {str(k): to_jsonable(v) for k, v in items.items()}
     if isinstance(value, list | tuple | frozenset | set):
-        return [to_jsonable(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        seq: list[Any] | tuple[Any, ...] | frozenset[Any] | set[Any] = value  # pyright: ignore[reportUnknownVariableType]  # any sequence
+        return [to_jsonable(v) for v in seq]
     return value
 
 
@@ -86,11 +95,11 @@ def _schema(tp: Any) -> JSON:
         return {"type": "object", "additionalProperties": _schema(value)}
     if isinstance(tp, type) and attrs.has(tp):
         hints = typing.get_type_hints(tp)
-        fields = [f for f in attrs.fields(tp) if not f.name.startswith("_")]
+        fields: list[str] = [f.name for f in attrs.fields(tp) if not f.name.startswith("_")]
         schema: JSON = {
             "type": "object",
-            "properties": {f.name: _schema(hints[f.name]) for f in fields},
-            "required": [f.name for f in fields],
+            "properties": {name: _schema(hints[name]) for name in fields},
+            "required": fields,
         }
         if tp.__doc__:
             schema["description"] = tp.__doc__.strip().splitlines()[0]

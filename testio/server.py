@@ -39,7 +39,9 @@ Ctx = ServerRequestContext[App]
 
 
 def _error(message: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=message)], is_error=True
+    )
 
 
 class _Registered:
@@ -67,7 +69,9 @@ class _Registered:
 def _expected_failure(name: str, exc: Exception) -> str | None:
     """The one-sentence message for a failure we expect, or None for a bug of ours."""
     if isinstance(exc, AuthenticationError):
-        return "The TestIO API refused the token; check TESTIO_API_TOKEN (TestIO: Integrations → API)."
+        return (
+            "The TestIO API refused the token; check TESTIO_API_TOKEN (TestIO: Integrations → API)."
+        )
     if isinstance(exc, ApiError):
         return f"The TestIO API could not answer: {exc}"
     if isinstance(exc, TestioError | DateRangeError):

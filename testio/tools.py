@@ -87,7 +87,9 @@ async def health_check(app: App, args: dict[str, Any], progress: Progress) -> He
 
 async def list_products(app: App, args: dict[str, Any], progress: Progress) -> ProductList:
     async with app.products() as svc:
-        return await svc.list_products(search=args.get("search"), product_type=args.get("product_type"))
+        return await svc.list_products(
+            search=args.get("search"), product_type=args.get("product_type")
+        )
 
 
 async def list_tests(app: App, args: dict[str, Any], progress: Progress) -> TestList:
@@ -237,9 +239,15 @@ TOOLS: tuple[ToolSpec, ...] = (
         input_schema=_object(
             {
                 "product_id": {**ID, "description": "the product's id (see list_products)"},
-                "start_date": {**DATE, "description": "earliest test end date; " + DATE["description"]},
+                "start_date": {
+                    **DATE,
+                    "description": "earliest test end date; " + DATE["description"],
+                },
                 "end_date": {**DATE, "description": "latest test end date; " + DATE["description"]},
-                "statuses": {**STATUSES, "description": "test statuses in scope (default: running, locked, archived)"},
+                "statuses": {
+                    **STATUSES,
+                    "description": "test statuses in scope (default: running, locked, archived)",
+                },
                 "output_file": {
                     "type": "string",
                     "minLength": 1,

@@ -47,7 +47,8 @@ def describe(error: ValidationError, schema: dict[str, Any]) -> str:
         return f"Missing required argument '{missing}'{desc}."
     if validator == "additionalProperties":
         allowed = ", ".join(schema.get("properties", {})) or "none"
-        extra = sorted(set(error.instance) - set(schema.get("properties", {})))  # pyright: ignore[reportUnknownArgumentType]
+        given: Any = error.instance
+        extra = sorted(str(k) for k in given if k not in schema.get("properties", {}))
         return f"Unknown argument(s) {', '.join(map(repr, extra))}; accepted arguments: {allowed}."
     if validator == "type":
         if not path:
@@ -85,8 +86,9 @@ class ArgumentChecker:
 
     def problem(self, arguments: Any) -> str | None:
         """The first problem with these arguments, as one sentence; None when they are fine."""
+        found: list[ValidationError] = list(self._validator.iter_errors(arguments))  # pyright: ignore[reportUnknownMemberType]  # jsonschema's overloads are partly untyped
         errors = sorted(
-            self._validator.iter_errors(arguments),
+            found,
             key=lambda e: (len(list(e.absolute_path)), str(e.validator)),
         )
         if not errors:

@@ -1,0 +1,135 @@
+"""Bugs as cached: bulk writes per fetched batch, removal of bugs gone upstream, and reads."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from testio.models import BugRow, table_of
+from testio.payloads import Bug
+from testio.repositories.tests import IN_CHUNK
+from testio.repositories.upsert import chunked, upsert_rows
+
+
+@attrs.frozen
+class BugStatusCount:
+    """How many bugs share a status, an auto-accepted flag and a known flag."""
+
+    status: str
+    auto_accepted: bool | None
+    known: bool
+    count: int
+
+
+class BugRepository:
+    """SQL over the bugs table; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(
+        self, bugs: Iterable[Bug], *, product_of: Mapping[int, int], synced_at: datetime
+    ) -> int:
+        """Insert or update bugs; `product_of` maps each bug's test id to its product id.
+
+        Bugs of tests missing from `product_of` are skipped. Returns how many were written.
+        """
+        rows: list[dict[str, Any]] = []
+        for bug in bugs:
+            product_id = product_of.get(bug.test_id)
+            if product_id is None:
+                continue
+            rows.append(
+                {
+                    "id": bug.id,
+                    "test_id": bug.test_id,
+                    "product_id": product_id,
+                    "title": bug.title,
+                    "severity": bug.severity,
+                    "status": bug.status,
+                    "auto_accepted": bug.auto_accepted,
+                    "known": bug.known,
+                    "fixed": bug.fixed,
+                    "exported_at": bug.exported_at,
+                    "reported_at": bug.reported_at,
+                    "author": bug.author,
+                    "reject_reason": bug.reject_reason,
+                    "feature_id": bug.feature_id,
+                    "location": bug.location,
+                    "synced_at": synced_at,
+                }
+            )
+        await upsert_rows(self.session, table_of(BugRow), rows)
+        return len(rows)
+
+    async def delete_missing(self, test_ids: Collection[int], keep: Collection[int]) -> int:
+        """Delete the cached bugs of `test_ids` whose id is not in `keep`; returns how many."""
+        keep_set = set(keep)
+        gone: list[int] = []
+        for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
+            ids = await self.session.scalars(select(BugRow.id).where(BugRow.test_id.in_(chunk)))
+            gone.extend(i for i in ids if i not in keep_set)
+        for chunk in chunked(gone, IN_CHUNK):
+            await self.session.execute(delete(table_of(BugRow)).where(BugRow.id.in_(chunk)))
+        return len(gone)
+
+    async def get(self, bug_id: int) -> BugRow | None:
+        """One bug, or None."""
+        return await self.session.get(BugRow, bug_id)
+
+    async def list_for_test(self, test_id: int, *, limit: int | None = None) -> list[BugRow]:
+        """A test's bugs, most recently reported first (bugs without a report time last)."""
+        stmt = (
+            select(BugRow)
+            .where(BugRow.test_id == test_id)
+            .order_by(BugRow.reported_at.desc().nulls_last(), BugRow.id.desc())
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(await self.session.scalars(stmt))
+
+    async def status_counts(self, test_ids: Collection[int]) -> list[BugStatusCount]:
+        """Bug counts of these tests grouped by (status, auto_accepted, known)."""
+        totals: dict[tuple[str, bool | None, bool], int] = {}
+        for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
+            rows = await self.session.execute(
+                select(BugRow.status, BugRow.auto_accepted, BugRow.known, func.count())
+                .where(BugRow.test_id.in_(chunk))
+                .group_by(BugRow.status, BugRow.auto_accepted, BugRow.known)
+            )
+            for status, auto, known, n in rows:
+                key = (status, auto, known)
+                totals[key] = totals.get(key, 0) + n
+        return [
+            BugStatusCount(status=s, auto_accepted=a, known=k, count=n)
+            for (s, a, k), n in sorted(
+                totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2])
+            )
+        ]
+
+    async def severity_counts(self, test_ids: Collection[int]) -> dict[str, int]:
+        """Bug counts of these tests by severity."""
+        totals: dict[str, int] = {}
+        for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
+            rows = await self.session.execute(
+                select(BugRow.severity, func.count())
+                .where(BugRow.test_id.in_(chunk))
+                .group_by(BugRow.severity)
+            )
+            for severity, n in rows:
+                totals[severity] = totals.get(severity, 0) + n
+        return dict(sorted(totals.items()))
+
+    async def count(self, *, test_id: int | None = None, product_id: int | None = None) -> int:
+        """How many bugs are cached (for a test, a product, or all)."""
+        stmt = select(func.count()).select_from(BugRow)
+        if test_id is not None:
+            stmt = stmt.where(BugRow.test_id == test_id)
+        if product_id is not None:
+            stmt = stmt.where(BugRow.product_id == product_id)
+        return (await self.session.scalar(stmt)) or 0

@@ -1,0 +1,69 @@
+"""The feature catalogue of each product."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from testio.models import FeatureRow, table_of
+from testio.payloads import Feature
+from testio.repositories.upsert import upsert_rows
+
+
+class FeatureRepository:
+    """SQL over the features table; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def replace_for_product(
+        self,
+        product_id: int,
+        features: Sequence[tuple[Feature, Sequence[int]]],
+        *,
+        synced_at: datetime,
+    ) -> int:
+        """Make the product's cached catalogue exactly `features` (with their section ids).
+
+        Returns how many features were removed because the API no longer lists them.
+        """
+        rows = [
+            {
+                "id": f.id,
+                "product_id": product_id,
+                "title": f.title,
+                "description": f.description,
+                "howtofind": f.howtofind,
+                "user_stories": list(f.user_stories),
+                "section_ids": sorted(set(section_ids)),
+                "synced_at": synced_at,
+            }
+            for f, section_ids in features
+        ]
+        await upsert_rows(self.session, table_of(FeatureRow), rows)
+        keep = [f.id for f, _ in features]
+        result = await self.session.execute(
+            delete(table_of(FeatureRow)).where(
+                FeatureRow.product_id == product_id, FeatureRow.id.not_in(keep)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def list_for_product(self, product_id: int) -> list[FeatureRow]:
+        """The product's features, by title."""
+        result = await self.session.scalars(
+            select(FeatureRow)
+            .where(FeatureRow.product_id == product_id)
+            .order_by(FeatureRow.title, FeatureRow.id)
+        )
+        return list(result)
+
+    async def count(self, product_id: int | None = None) -> int:
+        """How many features are cached (for one product, or all)."""
+        stmt = select(func.count()).select_from(FeatureRow)
+        if product_id is not None:
+            stmt = stmt.where(FeatureRow.product_id == product_id)
+        return (await self.session.scalar(stmt)) or 0

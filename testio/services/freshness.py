@@ -1,0 +1,67 @@
+"""Bringing the bugs of some tests up to date before answering, without ever failing the answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Collection
+
+from testio.domain.common import DataWarning
+from testio.domain.sync import SyncProgress
+from testio.errors import ApiError, ConfigError, SyncInProgressError
+from testio.services.base import BaseService
+
+log = logging.getLogger("testio.services")
+
+ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
+
+
+async def refresh_bugs(
+    owner: BaseService,
+    test_ids: Collection[int],
+    *,
+    progress: ProgressFn | None = None,
+) -> list[DataWarning]:
+    """Fetch the bugs of `test_ids` that the TTL rule says are due; warnings say what failed.
+
+    The refresh runs as its own unit of work (a `SyncService` block), so what it writes is
+    committed before the caller reads. With no API client the cached bugs are used as they are.
+    """
+    if not test_ids or not owner.has_client:
+        return []
+    from testio.services.sync import SyncService
+
+    async def on_progress(event: SyncProgress) -> None:
+        if progress is not None:
+            total = float(event.bug_batches_total) if event.bug_batches_total else None
+            await progress(float(event.bug_batches_done), total, event.message)
+
+    try:
+        async with owner.sibling(SyncService) as sync:
+            result = await sync.refresh_bugs(sorted(test_ids), progress=on_progress)
+    except SyncInProgressError:
+        return [
+            DataWarning(
+                kind="sync_running",
+                message="A sync is running; bugs were read from the cache as they are.",
+            )
+        ]
+    except (ApiError, ConfigError) as exc:
+        log.warning("bug refresh failed: %s", exc)
+        return [
+            DataWarning(
+                kind="stale",
+                message=f"Could not refresh bugs from the TestIO API ({exc}); showing cached bugs.",
+                test_ids=tuple(sorted(test_ids))[:50],
+            )
+        ]
+    if result.failed:
+        failed = tuple(sorted(result.failed))
+        return [
+            DataWarning(
+                kind="stale",
+                message=f"The bugs of {len(failed)} test(s) could not be refreshed from the API; "
+                "their cached bugs may be out of date or incomplete.",
+                test_ids=failed[:50],
+            )
+        ]
+    return []

@@ -1,0 +1,193 @@
+"""The Executive Business Review report, exactly as metrics.md defines it."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from testio import metrics
+from testio.dates import resolve_range
+from testio.domain.common import DataWarning, Quality, Ref
+from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
+from testio.errors import InvalidArgumentError, NotFoundInCacheError
+from testio.lifecycle import EXECUTED_STATUSES, TEST_STATUSES, normalise_testing_type
+from testio.rendering import render
+from testio.reportfiles import format_for, safe_report_path, write_private
+from testio.repositories.report import Bounds, ReportRepository, ScopedTest
+from testio.services.base import BaseService
+from testio.services.freshness import ProgressFn, refresh_bugs
+
+DEFAULT_STATUSES: tuple[str, ...] = tuple(s for s in TEST_STATUSES if s in EXECUTED_STATUSES)
+
+
+class ReportService(BaseService):
+    """Builds EBR reports from the cache, bringing the bugs in scope up to date first."""
+
+    _report_repo: ReportRepository | None = None
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        super()._open_repositories(session)
+        self._report_repo = ReportRepository(session)
+
+    def _close_repositories(self) -> None:
+        super()._close_repositories()
+        self._report_repo = None
+
+    @property
+    def report_repo(self) -> ReportRepository:
+        """The report queries on the open session."""
+        if self._report_repo is None:
+            raise self._not_open()
+        return self._report_repo
+
+    async def generate_ebr_report(
+        self,
+        product_id: int,
+        *,
+        start_date: str | None = None,
+        end_date: str | None = None,
+        statuses: Sequence[str] | None = None,
+        output_file: str | None = None,
+        format: str | None = None,  # noqa: A002 - the tool's argument name
+        max_rows: int | None = 50,
+        progress: ProgressFn | None = None,
+    ) -> EbrReport:
+        """The EBR report of one product's tests in scope; `output_file` also writes all rows."""
+        product = await self.repos.products.get(product_id)
+        if product is None:
+            raise NotFoundInCacheError(
+                f"No product {product_id} in the cache; call list_products to see the products."
+            )
+        unknown = sorted(set(statuses or ()) - set(TEST_STATUSES))
+        if unknown:
+            raise InvalidArgumentError(
+                f"Unknown test status(es) {', '.join(unknown)}; use {', '.join(TEST_STATUSES)}."
+            )
+        chosen = (
+            tuple(s for s in TEST_STATUSES if s in set(statuses)) if statuses else DEFAULT_STATUSES
+        )
+        scope = resolve_range(start_date, end_date, today=self.now().date())
+        target = None
+        fmt = "json"
+        if output_file is not None:
+            target = safe_report_path(self.settings.reports_dir, output_file)
+            fmt = format_for(output_file, format)
+        bounds = Bounds(
+            product_id,
+            chosen,
+            end_from=scope.start_instant if scope else None,
+            end_to=scope.end_instant if scope else None,
+        )
+        in_scope = await self.report_repo.tests_in_scope(bounds)
+        warnings = await refresh_bugs(self, [t.id for t in in_scope], progress=progress)
+        if in_scope and self.has_client:  # the refresh changed bugs_synced_at: read it again
+            in_scope = await self.report_repo.tests_in_scope(bounds)
+        groups = await self.report_repo.bug_groups(bounds)
+        severity = await self.report_repo.severity_counts(bounds)
+
+        per_test: dict[int, list[tuple[str, bool | None, bool, int]]] = defaultdict(list)
+        for g in groups:
+            per_test[g.test_id].append((g.status, g.auto_accepted, g.known, g.count))
+        total = metrics.BucketCounts.from_groups(
+            (g.status, g.auto_accepted, g.known, g.count) for g in groups
+        )
+        rows = [
+            ReportTestRow(
+                id=t.id,
+                title=t.title,
+                status=t.status,
+                testing_type=normalise_testing_type(t.testing_type),
+                end_at=t.end_at,
+                quality=Quality.from_buckets(
+                    metrics.BucketCounts.from_groups(per_test.get(t.id, ()))
+                ),
+            )
+            for t in in_scope
+        ]
+        warnings += _incomplete(in_scope)
+        warnings += await self._missing_ranges(product_id)
+        report = EbrReport(
+            scope=ReportScope(
+                product=Ref(product.id, product.name),
+                start_date=scope.start if scope else None,
+                end_date=scope.end if scope else None,
+                statuses=chosen,
+            ),
+            tests_in_scope=len(in_scope),
+            summary=Quality.from_buckets(total),
+            tests_by_status=dict(Counter(t.status for t in in_scope).most_common()),
+            tests_by_type=dict(
+                Counter(normalise_testing_type(t.testing_type) for t in in_scope).most_common()
+            ),
+            bugs_by_severity=severity,
+            tests=tuple(rows),
+            tests_shown=len(rows),
+            tests_omitted=0,
+            output_file=str(target) if target else None,
+            data_as_of=_data_as_of(in_scope, product.synced_at),
+            warnings=tuple(warnings),
+        )
+        if target is not None:
+            write_private(target, render(report, fmt))
+        if max_rows is not None and len(rows) > max_rows:
+            report = _capped(report, max_rows)
+        return report
+
+    async def _missing_ranges(self, product_id: int) -> list[DataWarning]:
+        problems = await self.repos.problems.list_problems(product_id=product_id)
+        ranges = [p for p in problems if p.kind == "test_page"]
+        if not ranges:
+            return []
+        missing = sum((p.offset_end or 0) - (p.offset_start or 0) for p in ranges)
+        return [
+            DataWarning(
+                kind="problematic_range",
+                message=f"The TestIO API fails to return {missing or 'some'} test(s) of this "
+                "product (see get_problematic_tests); they and their bugs are missing from "
+                "this report.",
+            )
+        ]
+
+
+def _incomplete(tests: Sequence[ScopedTest]) -> list[DataWarning]:
+    never = tuple(t.id for t in tests if t.bugs_synced_at is None)
+    failed = tuple(t.id for t in tests if t.bugs_synced_at is not None and not t.bugs_complete)
+    warnings: list[DataWarning] = []
+    if never:
+        warnings.append(
+            DataWarning(
+                kind="incomplete",
+                message=f"The bugs of {len(never)} test(s) in scope have never been fetched; "
+                "their bugs are not counted. Run sync_data.",
+                test_ids=never[:50],
+            )
+        )
+    if failed:
+        warnings.append(
+            DataWarning(
+                kind="incomplete",
+                message=f"The bugs of {len(failed)} test(s) in scope could not be fetched "
+                "completely; their counts may be low (see get_problematic_tests).",
+                test_ids=failed[:50],
+            )
+        )
+    return warnings
+
+
+def _data_as_of(tests: Sequence[ScopedTest], fallback: datetime | None) -> datetime | None:
+    synced = [t.bugs_synced_at for t in tests if t.bugs_synced_at is not None]
+    return min(synced) if synced else fallback
+
+
+def _capped(report: EbrReport, max_rows: int) -> EbrReport:
+    import attrs
+
+    return attrs.evolve(
+        report,
+        tests=report.tests[:max_rows],
+        tests_shown=min(max_rows, len(report.tests)),
+        tests_omitted=max(len(report.tests) - max_rows, 0),
+    )

@@ -1,0 +1,269 @@
+"""One sync at a time per cache database, also across processes.
+
+For a SQLite file the lock is an OS file lock (`flock`) on `<database>.sync.lock`: the
+operating system releases it when the holder's process dies, even by SIGKILL. Other
+databases (and in-memory SQLite) use a lease row in `sync_lease` that the holder renews;
+a dead holder's lease expires after `lease_s`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Literal, Self
+
+import anyio
+import anyio.to_thread
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from testio.db import sqlite_path
+from testio.errors import ServiceStateError, SyncInProgressError
+from testio.models import SyncLeaseRow, table_of
+
+log = logging.getLogger("testio.synclock")
+
+DEFAULT_WAIT_S: Final = 600.0
+"""How long a second sync waits for the first by default."""
+
+LockMode = Literal["file", "lease"]
+
+
+def lock_path(database: Path) -> Path:
+    """The lock file next to a SQLite database file."""
+    return database.with_name(database.name + ".sync.lock")
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class SyncLock:
+    """The cache's sync lock: `async with SyncLock(engine, wait=False):` or acquire/release.
+
+    `wait=False` raises `SyncInProgressError` at once when another sync holds the lock;
+    otherwise it waits up to `timeout` seconds, polling, with the event loop free.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        wait: bool = True,
+        timeout: float = DEFAULT_WAIT_S,
+        mode: LockMode | None = None,
+        lease_s: float = 300.0,
+        name: str = "sync",
+    ) -> None:
+        self._engine = engine
+        self._wait = wait
+        self._timeout = timeout
+        database = sqlite_path(engine.url)
+        self._path = None if database is None else lock_path(database)
+        self.mode: LockMode = mode or ("file" if self._path is not None else "lease")
+        if self.mode == "file" and self._path is None:
+            raise ValueError("A file lock needs a SQLite database file.")
+        self._lease_s = lease_s
+        self._name = name
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._fd: int | None = None
+        self._leased = False
+        self._renewed = 0.0
+
+    @property
+    def held(self) -> bool:
+        """Whether this lock object holds the lock now."""
+        return self._fd is not None or self._leased
+
+    async def __aenter__(self) -> Self:
+        await self.acquire()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.release()
+
+    async def acquire(self) -> None:
+        """Take the lock, waiting (bounded) or not as configured."""
+        if self.held:
+            raise ServiceStateError("This SyncLock is already held; acquire it only once.")
+        deadline = anyio.current_time() + self._timeout
+        delay = 0.01
+        while True:
+            if await self._try_acquire():
+                return
+            if not self._wait:
+                raise SyncInProgressError(
+                    f"Another sync is running on this cache ({await self.holder()}); "
+                    "wait for it to finish or try again later."
+                )
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                raise SyncInProgressError(
+                    f"Another sync has held this cache for over {self._timeout:.0f} s "
+                    f"({await self.holder()}); try again when it has finished."
+                )
+            await anyio.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.2)
+
+    async def release(self) -> None:
+        """Give the lock up; harmless when not held."""
+        with anyio.CancelScope(shield=True):
+            fd, self._fd = self._fd, None
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                finally:
+                    os.close(fd)
+            if self._leased:
+                self._leased = False
+                try:
+                    async with self._engine.begin() as conn:
+                        await conn.execute(
+                            delete(table_of(SyncLeaseRow)).where(
+                                SyncLeaseRow.name == self._name, SyncLeaseRow.owner == self._owner
+                            )
+                        )
+                except Exception:
+                    log.exception("releasing the sync lease failed; it expires by itself")
+
+    async def is_locked(self) -> bool:
+        """Whether some sync (this one included) holds the lock right now."""
+        if self.held:
+            return True
+        if self.mode == "file":
+            assert self._path is not None
+            if not self._path.exists():
+                return False
+            fd = os.open(self._path, os.O_RDONLY)
+            try:
+                if _try_flock(fd):
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    return False
+                return True
+            finally:
+                os.close(fd)
+        now = datetime.now(UTC)
+        async with self._engine.connect() as conn:
+            expires = await conn.scalar(
+                select(SyncLeaseRow.expires_at).where(SyncLeaseRow.name == self._name)
+            )
+        return expires is not None and expires > now
+
+    async def holder(self) -> str:
+        """Who holds the lock, as recorded by the holder (best effort)."""
+        if self.mode == "file":
+            assert self._path is not None
+            try:
+                text = self._path.read_text(encoding="utf-8").strip()
+            except OSError:
+                text = ""
+            return text or "holder unknown"
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(SyncLeaseRow.owner, SyncLeaseRow.acquired_at).where(
+                        SyncLeaseRow.name == self._name
+                    )
+                )
+            ).first()
+        if row is None:
+            return "holder unknown"
+        return f"{row[0]} since {row[1]:%Y-%m-%d %H:%M:%S}Z"
+
+    # ---- file lock ------------------------------------------------------------------------
+
+    async def _try_acquire(self) -> bool:
+        if self.mode == "lease":
+            return await self._try_lease()
+        assert self._path is not None
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        got = False
+        try:
+            # A thread, so a slow file system never blocks the event loop; shielded, so a
+            # lock taken just as the caller is cancelled is never leaked.
+            with anyio.CancelScope(shield=True):
+                got = await anyio.to_thread.run_sync(_try_flock, fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        if not got:
+            os.close(fd)
+            return False
+        self._fd = fd
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        info = f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info, 0)
+        return True
+
+    # ---- lease ----------------------------------------------------------------------------
+
+    async def _try_lease(self) -> bool:
+        table = table_of(SyncLeaseRow)
+        now = datetime.now(UTC)
+        expires = now + timedelta(seconds=self._lease_s)
+        with anyio.CancelScope(shield=True):
+            async with self._engine.begin() as conn:
+                taken = await conn.execute(
+                    update(table)
+                    .where(
+                        SyncLeaseRow.name == self._name,
+                        (SyncLeaseRow.expires_at < now) | (SyncLeaseRow.owner == self._owner),
+                    )
+                    .values(owner=self._owner, acquired_at=now, expires_at=expires)
+                )
+                got = bool(getattr(taken, "rowcount", 0))
+            if not got:
+                try:
+                    async with self._engine.begin() as conn:
+                        await conn.execute(
+                            insert(table).values(
+                                name=self._name,
+                                owner=self._owner,
+                                acquired_at=now,
+                                expires_at=expires,
+                            )
+                        )
+                except IntegrityError:
+                    return False
+            self._leased = True
+            self._renewed = anyio.current_time()
+        return True
+
+    async def keep_alive(self) -> None:
+        """Extend a lease that is a third through its time (a no-op for file locks).
+
+        The holder calls this as it makes progress (the sync does, after every batch).
+        """
+        if not self._leased or anyio.current_time() - self._renewed < self._lease_s / 3:
+            return
+        now = datetime.now(UTC)
+        with anyio.CancelScope(shield=True):
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    update(table_of(SyncLeaseRow))
+                    .where(SyncLeaseRow.name == self._name, SyncLeaseRow.owner == self._owner)
+                    .values(expires_at=now + timedelta(seconds=self._lease_s))
+                )
+        self._renewed = anyio.current_time()
+
+
+async def sync_running(engine: AsyncEngine) -> bool:
+    """Whether a sync holds the cache's lock right now."""
+    return await SyncLock(engine).is_locked()

@@ -1,0 +1,39 @@
+"""Fixtures for the cache tests: a real SQLite file per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from testio.config import Settings
+from testio.db import open_engine, session_factory
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    """Where the test's cache database lives."""
+    return tmp_path / "cache" / "cache.db"
+
+
+@pytest.fixture
+def settings(db_file: Path) -> Settings:
+    """Settings that point the cache at the test's file."""
+    return Settings(database_url=f"sqlite+aiosqlite:///{db_file}")
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An open engine on a fresh cache."""
+    engine = await open_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on the fresh cache (the test commits when it needs to)."""
+    async with session_factory(engine)() as session:
+        yield session
