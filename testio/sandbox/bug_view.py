@@ -33,15 +33,21 @@ class BugView:
 
     def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
-        self._fragments: LruCache[int, tuple[tuple[Bug, ...], dict[int, BugFragments]]] = LruCache(4_096)
+        self._fragments: LruCache[int, tuple[tuple[Bug, ...], dict[int, BugFragments]]] = LruCache(
+            4_096
+        )
 
     def _fragments_of(self, test: TestFacts) -> dict[int, BugFragments]:
         """Return the pre-rendered parts of a test's bugs, by bug id."""
         bugs = self._sandbox.store.bugs(test)
-        cached = self._fragments.get_or_make(test.id, lambda: (bugs, self._make_fragments(test, bugs)))
+        cached = self._fragments.get_or_make(
+            test.id, lambda: (bugs, self._make_fragments(test, bugs))
+        )
         if cached[0] is not bugs:
             self._fragments.discard(test.id)
-            cached = self._fragments.get_or_make(test.id, lambda: (bugs, self._make_fragments(test, bugs)))
+            cached = self._fragments.get_or_make(
+                test.id, lambda: (bugs, self._make_fragments(test, bugs))
+            )
         return cached[1]
 
     def _make_fragments(self, test: TestFacts, bugs: tuple[Bug, ...]) -> dict[int, BugFragments]:
@@ -57,9 +63,13 @@ class BugView:
         product = self._sandbox.store.product_of(test)
         comments = bug_comments(bug.core, bug.body, now, self._sandbox.ledger.get(bug.core.id))
         key = external_idx(product, bug.core.id, state.exported_at)
-        return render_bug(fragments, state, key, comments, self._sandbox.config.profile == "staging")
+        return render_bug(
+            fragments, state, key, comments, self._sandbox.config.profile == "staging"
+        )
 
-    def _render_rows(self, rows: list[tuple[TestFacts, BugCore, BugState]], now: datetime) -> list[str]:
+    def _render_rows(
+        self, rows: list[tuple[TestFacts, BugCore, BugState]], now: datetime
+    ) -> list[str]:
         """Render bugs of several tests, ordered by reported_at then id."""
         rows.sort(key=lambda row: (row[1].reported_at, row[1].id))
         by_test: dict[int, dict[int, Bug]] = {}
@@ -76,12 +86,20 @@ class BugView:
         sandbox = self._sandbox
         config = sandbox.config
         single = query.test_ids is not None and len(set(query.test_ids)) == 1
-        if query.test_ids is not None and len(query.test_ids) > config.bug_batch_max_ids and not single:
+        if (
+            query.test_ids is not None
+            and len(query.test_ids) > config.bug_batch_max_ids
+            and not single
+        ):
             raise GatewayTimeout("Too many test ids in one bug batch.")
-        if query.test_ids is not None and sandbox.faults.fail_bug_batches_for.intersection(query.test_ids):
+        if query.test_ids is not None and sandbox.faults.fail_bug_batches_for.intersection(
+            query.test_ids
+        ):
             raise ServerError("Internal Server Error")
         if query.export_status is not None and query.export_status not in EXPORT_STATUSES:
-            raise BadRequest(f"Unknown export_status {query.export_status!r}; use one of {', '.join(EXPORT_STATUSES)}.")
+            raise BadRequest(
+                f"Unknown export_status {query.export_status!r}; use one of {', '.join(EXPORT_STATUSES)}."
+            )
         rows: list[tuple[TestFacts, BugCore, BugState]] = []
         for test in self._tests(account, query, now):
             for core, state in sandbox.bug_rows(test, now):
@@ -100,7 +118,11 @@ class BugView:
             candidates: list[TestFacts] = []
             for test_id in query.test_ids:
                 test = store.tests.get(test_id)
-                if test is None or test_id in seen or store.product_of(test).account != account.index:
+                if (
+                    test is None
+                    or test_id in seen
+                    or store.product_of(test).account != account.index
+                ):
                     continue
                 seen.add(test_id)
                 candidates.append(test)
@@ -146,4 +168,8 @@ def _exported_as(core: BugCore, state: BugState, export_status: str | None) -> b
     if export_status == "exported":
         return state.exported_at is not None
     requested = core.export_requested and state.exported_at is None
-    return requested if export_status == "export_requested" else not requested and state.exported_at is None
+    return (
+        requested
+        if export_status == "export_requested"
+        else not requested and state.exported_at is None
+    )

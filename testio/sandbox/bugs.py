@@ -11,7 +11,16 @@ from testio.sandbox import vocabulary as words
 from testio.sandbox.clock import StampStyle
 from testio.sandbox.details import detail_rng, test_platforms
 from testio.sandbox.reasons import DEFAULT_COMMENTS
-from testio.sandbox.records import Bug, BugBody, BugCore, BugDevice, Comment, FeatureLink, Product, TestFacts
+from testio.sandbox.records import (
+    Bug,
+    BugBody,
+    BugCore,
+    BugDevice,
+    Comment,
+    FeatureLink,
+    Product,
+    TestFacts,
+)
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -24,7 +33,8 @@ REASON_WEIGHTS = (
     ("intended_behavior", 30), ("not_reproducible", 20), ("irrelevant", 15), ("known_bug", 15),
     ("ignored_instructions", 10), ("device_not_relevant", 5), ("request_timeout", 3), (None, 2),
 )  # fmt: skip
-STAMP_WEIGHTS: tuple[tuple[StampStyle, int], ...] = (("z", 45), ("utc", 20), ("zms", 15), ("berlin", 20))
+STAMP_STYLES: tuple[StampStyle, ...] = ("z", "utc", "zms", "berlin")
+STAMP_STYLE_WEIGHTS = (45, 20, 15, 20)
 SYSTEM_AUTHOR = "TestIO"
 
 
@@ -49,7 +59,11 @@ def _reject_comment(rng: Random, reason: str | None) -> str:
         return rng.choice(words.FREE_TEXT_REJECTIONS)
     if reason == "request_timeout":
         return words.REQUEST_TIMEOUT
-    return rng.choice(words.REJECT_PREFIXES) + DEFAULT_COMMENTS[reason] + rng.choice(words.REJECT_SUFFIXES)
+    return (
+        rng.choice(words.REJECT_PREFIXES)
+        + DEFAULT_COMMENTS[reason]
+        + rng.choice(words.REJECT_SUFFIXES)
+    )
 
 
 def generate_cores(seed: int, test: TestFacts, has_tracker: bool) -> tuple[BugCore, ...]:
@@ -71,9 +85,15 @@ def generate_cores(seed: int, test: TestFacts, has_tracker: bool) -> tuple[BugCo
         comment: str | None = None
         if outcome != "auto":
             early = rng.random() < 0.4
-            decided = reported + rng.uniform(0.5, 12) * HOUR if early else end + rng.uniform(1, 228) * HOUR
+            decided = (
+                reported + rng.uniform(0.5, 12) * HOUR
+                if early
+                else end + rng.uniform(1, 228) * HOUR
+            )
             if outcome == "rejected":
-                reason = rng.choices([r for r, _ in REASON_WEIGHTS], [w for _, w in REASON_WEIGHTS])[0]
+                reason = rng.choices(
+                    [r for r, _ in REASON_WEIGHTS], [w for _, w in REASON_WEIGHTS]
+                )[0]
                 comment = _reject_comment(rng, reason)
                 if reason == "request_timeout":
                     decided = max(decided, reported + 26 * HOUR)
@@ -91,7 +111,7 @@ def generate_cores(seed: int, test: TestFacts, has_tracker: bool) -> tuple[BugCo
                 test_id=test.id,
                 severity=severity,
                 reported_at=reported,
-                stamp_style=rng.choices([s for s, _ in STAMP_WEIGHTS], [w for _, w in STAMP_WEIGHTS])[0],
+                stamp_style=rng.choices(STAMP_STYLES, STAMP_STYLE_WEIGHTS)[0],
                 outcome=outcome,
                 decided_at=decided,
                 known=rng.random() < 0.03 or (reason == "known_bug" and rng.random() < 0.4),
@@ -99,7 +119,10 @@ def generate_cores(seed: int, test: TestFacts, has_tracker: bool) -> tuple[BugCo
                 if outcome == "accepted"
                 else None,
                 exported_at=exported,
-                export_requested=has_tracker and exported is None and outcome != "rejected" and rng.random() < 0.08,
+                export_requested=has_tracker
+                and exported is None
+                and outcome != "rejected"
+                and rng.random() < 0.08,
                 reject_reason=reason,
                 reject_comment=comment,
             )
@@ -138,23 +161,41 @@ class TesterPool:
         return rng.choices(self.testers, cum_weights=self.cumulative)[0]
 
 
-def _comments(rng: Random, core: BugCore, author: str, customers: tuple[str, ...]) -> tuple[Comment, ...]:
+def _comments(
+    rng: Random, core: BugCore, author: str, customers: tuple[str, ...]
+) -> tuple[Comment, ...]:
     """Write a bug's comments, including the one that hides its rejection reason."""
     customer = rng.choice(customers) if customers else "Customer"
     comments: list[Comment] = []
     if core.reject_comment is not None and core.decided_at is not None:
         if core.reject_reason == "request_timeout":
             asked = core.decided_at - 24 * HOUR - rng.uniform(0, 1) * HOUR
-            comments.append(Comment(comment_id(core.id, 0), rng.choice(words.INFO_REQUESTS), customer, asked))
-            comments.append(Comment(comment_id(core.id, 1), core.reject_comment, SYSTEM_AUTHOR, core.decided_at, True))
+            comments.append(
+                Comment(comment_id(core.id, 0), rng.choice(words.INFO_REQUESTS), customer, asked)
+            )
+            comments.append(
+                Comment(
+                    comment_id(core.id, 1),
+                    core.reject_comment,
+                    SYSTEM_AUTHOR,
+                    core.decided_at,
+                    True,
+                )
+            )
         else:
-            comments.append(Comment(comment_id(core.id, 0), core.reject_comment, customer, core.decided_at, True))
+            comments.append(
+                Comment(
+                    comment_id(core.id, 0), core.reject_comment, customer, core.decided_at, True
+                )
+            )
     elif rng.random() < 0.1:
         asked = core.reported_at + rng.uniform(1, 20) * HOUR
         pick = rng.randrange(len(words.INFO_REQUESTS))
         comments.append(Comment(comment_id(core.id, 0), words.INFO_REQUESTS[pick], customer, asked))
         replied = asked + rng.uniform(1, 10) * HOUR
-        comments.append(Comment(comment_id(core.id, 1), words.TESTER_REPLIES[pick], author, replied))
+        comments.append(
+            Comment(comment_id(core.id, 1), words.TESTER_REPLIES[pick], author, replied)
+        )
     return tuple(comments)
 
 
@@ -177,7 +218,9 @@ def generate_body(
         title = f"{rng.choice(words.BUG_OBJECTS)} {rng.choice(words.BUG_PROBLEMS)} {place}".strip()
         author = pool.draw(rng)
     link_draw = rng.random()
-    link: FeatureLink = "present" if link_draw < 0.85 else ("null" if link_draw < 0.93 else "absent")
+    link: FeatureLink = (
+        "present" if link_draw < 0.85 else ("null" if link_draw < 0.93 else "absent")
+    )
     test_feature: tuple[int, int] | None = None
     if test.feature_ids and link == "present":
         index = rng.randrange(len(test.feature_ids))
@@ -185,19 +228,25 @@ def generate_body(
     elif link == "present":
         link = "null"
     attachments = tuple(
-        (5_500_000 + core.id * 3 + k, rng.choice(("screenshot.png", "recording.mp4", "console.log")))
+        (
+            5_500_000 + core.id * 3 + k,
+            rng.choice(("screenshot.png", "recording.mp4", "console.log")),
+        )
         for k in range(rng.choice((0, 1, 1, 1, 2, 3)))
     )
     report: tuple[tuple[str, str, str], ...] | None = None
     if custom:
         report = tuple(
-            (key, name, f"{name} for: {title}") for key, name in words.ACCESSIBILITY_ITEMS[: rng.randint(2, 6)]
+            (key, name, f"{name} for: {title}")
+            for key, name in words.ACCESSIBILITY_ITEMS[: rng.randint(2, 6)]
         )
     return BugBody(
         title=title,
         author=author,
         language="de" if rng.random() < 0.05 else "en",
-        location=None if rng.random() < 0.05 else f"https://www.{_slug(product.name)}.com/{rng.choice(words.FEATURE_AREAS).lower().replace(' ', '-')}",
+        location=None
+        if rng.random() < 0.05
+        else f"https://www.{_slug(product.name)}.com/{rng.choice(words.FEATURE_AREAS).lower().replace(' ', '-')}",
         expected_result=_result(rng, words.EXPECTED),
         actual_result=_result(rng, words.ACTUAL),
         steps=None if custom else tuple(rng.sample(words.STEPS, rng.randint(2, 6))),
@@ -218,7 +267,16 @@ def bug_devices(seed: int, test: TestFacts, product: Product) -> tuple[BugDevice
     for platform in test_platforms(seed, test, product):
         model_id, vendor, model = rng.choice(platform.models)
         browsers = (rng.choice(platform.browsers)[1],) if platform.browsers else ()
-        devices.append(BugDevice(model_id, platform.category, vendor, model, (platform.os[0], platform.os[2]), browsers))
+        devices.append(
+            BugDevice(
+                model_id,
+                platform.category,
+                vendor,
+                model,
+                (platform.os[0], platform.os[2]),
+                browsers,
+            )
+        )
     return tuple(devices)
 
 
@@ -233,7 +291,10 @@ def generate_bugs(
     """Dress a test's bug cores into full bugs."""
     rng = detail_rng(seed, test.id, 17)
     devices = bug_devices(seed, test, product)
-    return tuple(Bug(core, generate_body(rng, core, test, product, pool, customers, devices)) for core in cores)
+    return tuple(
+        Bug(core, generate_body(rng, core, test, product, pool, customers, devices))
+        for core in cores
+    )
 
 
 def fresh_bugs(
@@ -253,7 +314,9 @@ def fresh_bugs(
     earliest = test.start_at or now - HOUR
     made: list[Bug] = []
     for bug_id in ids:
-        reported = max(earliest, now - rng.uniform(1, 3600) * timedelta(seconds=1)).replace(microsecond=0)
+        reported = max(earliest, now - rng.uniform(1, 3600) * timedelta(seconds=1)).replace(
+            microsecond=0
+        )
         core = BugCore(
             id=bug_id,
             test_id=test.id,

@@ -87,7 +87,9 @@ def _sections(
 def _story_title(rng: Random, feature_name: str) -> str:
     """Draw one user-story title."""
     form = rng.choice(words.STORY_FORMS)
-    return form.format(role=rng.choice(words.ROLES), action=rng.choice(words.ACTIONS), feature=feature_name)
+    return form.format(
+        role=rng.choice(words.ROLES), action=rng.choice(words.ACTIONS), feature=feature_name
+    )
 
 
 def _feature_titles(rng: Random, count: int) -> list[tuple[str, str]]:
@@ -132,7 +134,7 @@ def build_product(
     stories: list[UserStory] = []
     previous_first_story: str | None = None
     for index, (area, feature_name) in enumerate(_feature_titles(rng, feature_count)):
-        count = max(0, round(rng.uniform(0, 2 * stories_per_feature)))
+        count = max(1 if index < 2 else 0, round(rng.uniform(0, 2 * stories_per_feature)))
         titles = [_story_title(rng, feature_name) for _ in range(count)]
         if titles and previous_first_story is not None and index == 1:
             titles[0] = previous_first_story  # a title shared by two features, on purpose
@@ -147,7 +149,9 @@ def build_product(
             Feature(
                 id=ids.features.take(),
                 title=f"[{area}] {feature_name}",
-                description=None if rng.random() < 0.1 else f"{feature_name} in the {area.lower()} area",
+                description=None
+                if rng.random() < 0.1
+                else f"{feature_name} in the {area.lower()} area",
                 howtofind=None if rng.random() < 0.1 else f"Open the {area.lower()} page",
                 story_ids=tuple(story_ids),
                 section_ids=_membership(index, feature_count, section_ids),
@@ -172,12 +176,16 @@ def build_product(
     return ProductCatalogue(product, tuple(features), tuple(stories), environments)
 
 
-def _environments(rng: Random, ids: CatalogueIds, product_id: int, name: str) -> tuple[Environment, ...]:
+def _environments(
+    rng: Random, ids: CatalogueIds, product_id: int, name: str
+) -> tuple[Environment, ...]:
     """Generate 1-3 environments; some carry real-looking credentials."""
     slug = _slug(name)
     result: list[Environment] = []
     for index in range(rng.randint(1, 3)):
-        title = words.ENVIRONMENT_TITLES[index].format(major=rng.randint(3, 9), minor=rng.randint(0, 20))
+        title = words.ENVIRONMENT_TITLES[index].format(
+            major=rng.randint(3, 9), minor=rng.randint(0, 20)
+        )
         secret = rng.random() < 0.35
         is_build = index == 2
         result.append(
@@ -185,7 +193,9 @@ def _environments(rng: Random, ids: CatalogueIds, product_id: int, name: str) ->
                 id=ids.environments.take(),
                 product_id=product_id,
                 title=title,
-                url=None if is_build else f"https://{'www' if index == 0 else 'staging'}.{slug}.com",
+                url=None
+                if is_build
+                else f"https://{'www' if index == 0 else 'staging'}.{slug}.com",
                 username=f"qa-{slug}" if secret else "",
                 password=f"s3cret-{rng.randrange(16**8):08x}" if secret else "",
                 access="Use the shared test account" if secret else None,
@@ -198,7 +208,9 @@ def _environments(rng: Random, ids: CatalogueIds, product_id: int, name: str) ->
     return tuple(result)
 
 
-def build_people(rng: Random, tester_count: int, customer_count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def build_people(
+    rng: Random, tester_count: int, customer_count: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Draw an account's tester usernames (most active first) and customer display names."""
     testers: list[str] = []
     seen: set[str] = set()

@@ -96,14 +96,26 @@ class CatalogueView:
         """Render a product's test environments."""
         product = self._sandbox.store.product_for(account, product_id)
         environments = self._sandbox.dataset.environments
-        return dumps({"test_environments": [environment_doc(environments[e]) for e in product.environment_ids]})
+        return dumps(
+            {
+                "test_environments": [
+                    environment_doc(environments[e]) for e in product.environment_ids
+                ]
+            }
+        )
 
     def environment(self, account: Account, product_id: int, environment_id: int) -> str:
         """Render one test environment of a product; 404 for another product's."""
         product = self._sandbox.store.product_for(account, product_id)
         if environment_id not in product.environment_ids:
             raise NotFound(f"No test environment {environment_id} in product {product_id}.")
-        return dumps({"test_environment": environment_doc(self._sandbox.dataset.environments[environment_id])})
+        return dumps(
+            {
+                "test_environment": environment_doc(
+                    self._sandbox.dataset.environments[environment_id]
+                )
+            }
+        )
 
     def reject_reasons(self) -> str:
         """Render the reject reasons."""
@@ -114,7 +126,11 @@ class CatalogueView:
         product = self._sandbox.store.product_for(account, product_id)
         if section_id is not None:
             self._section(product, section_id)
-        sections = [s for s in product.sections_with_default + product.sections if section_id in (None, s.id)]
+        sections = [
+            s
+            for s in product.sections_with_default + product.sections
+            if section_id in (None, s.id)
+        ]
         items: list[dict[str, Any]] = []
         seen: set[int] = set()
         for section in sections:

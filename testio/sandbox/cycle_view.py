@@ -33,10 +33,14 @@ class CycleView:
     def _make_fragments(self, test: TestFacts) -> TestFragments:
         """Pre-render a test's unchanging parts."""
         store = self._sandbox.store
-        environment = store.dataset.environments.get(test.environment_id) if test.environment_id else None
+        environment = (
+            store.dataset.environments.get(test.environment_id) if test.environment_id else None
+        )
         return test_fragments(test, store.detail(test), store.product_of(test), environment)
 
-    def page(self, account: Account, product_id: int, page: int | None, per_page: int, now: datetime) -> str:
+    def page(
+        self, account: Account, product_id: int, page: int | None, per_page: int, now: datetime
+    ) -> str:
         """Render a test-list page; a window holding a poisoned test fails with 500."""
         sandbox = self._sandbox
         product = sandbox.store.product_for(account, product_id)
@@ -67,7 +71,9 @@ class CycleView:
             raise NotFound(f"No test {test_id}.")
         return test
 
-    def _test_case_run(self, account: Account, product_id: int, test_id: int, now: datetime) -> TestFacts:
+    def _test_case_run(
+        self, account: Account, product_id: int, test_id: int, now: datetime
+    ) -> TestFacts:
         """Return a test-case run of a product; 404 for other tests."""
         self._sandbox.store.product_for(account, product_id)
         test = self._visible_test(account, test_id, now)
@@ -90,9 +96,17 @@ class CycleView:
                 }
                 for step in range(rng.randint(2, 4))
             ]
-            feature_id = test.feature_ids[index % len(test.feature_ids)] if test.feature_ids else None
+            feature_id = (
+                test.feature_ids[index % len(test.feature_ids)] if test.feature_ids else None
+            )
             cases.append(
-                {"id": case_id, "title": f"Case {index + 1}", "feature_id": feature_id, "target_idx": None, "steps": steps}
+                {
+                    "id": case_id,
+                    "title": f"Case {index + 1}",
+                    "feature_id": feature_id,
+                    "target_idx": None,
+                    "steps": steps,
+                }
             )
         return cases
 
@@ -110,12 +124,16 @@ class CycleView:
             "start_at": None if test.start_at is None else stamp(test.start_at, test.stamp_style),
             "report_language": detail.report_language,
             "requirements": list(detail.requirements),
-            "test_environment": None if environment is None else {"id": environment.id, "title": environment.title},
+            "test_environment": None
+            if environment is None
+            else {"id": environment.id, "title": environment.title},
             "test_cases": self._test_cases(test),
         }
         return dumps({"test_case_test": body})
 
-    def test_case_results(self, account: Account, product_id: int, test_id: int, now: datetime) -> str:
+    def test_case_results(
+        self, account: Account, product_id: int, test_id: int, now: datetime
+    ) -> str:
         """Render the executions of a test-case run as a bare array."""
         test = self._test_case_run(account, product_id, test_id, now)
         if test.start_at is None or test.start_at > now:
@@ -127,10 +145,15 @@ class CycleView:
             for _ in range(rng.randint(1, 3)):
                 failed = rng.random() < 0.2
                 steps = [
-                    {"test_case_step_id": s["id"], "status": "passed", "comment": None} for s in case["steps"]
+                    {"test_case_step_id": s["id"], "status": "passed", "comment": None}
+                    for s in case["steps"]
                 ]
                 if failed:
-                    steps[-1] = {"test_case_step_id": case["steps"][-1]["id"], "status": "failed", "comment": "Spinner never ends"}
+                    steps[-1] = {
+                        "test_case_step_id": case["steps"][-1]["id"],
+                        "status": "failed",
+                        "comment": "Spinner never ends",
+                    }
                 results.append(
                     {
                         "test_case_id": case["id"],
@@ -140,4 +163,3 @@ class CycleView:
                     }
                 )
         return dumps(results)
-

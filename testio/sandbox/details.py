@@ -56,7 +56,9 @@ class TestDetail:
     features: tuple[dict[str, Any], ...]
 
 
-def _pair(rng: Random, options: tuple[tuple[str, str], ...], **names: str) -> tuple[str | None, str | None]:
+def _pair(
+    rng: Random, options: tuple[tuple[str, str], ...], **names: str
+) -> tuple[str | None, str | None]:
     """Draw a rich-text and plain-text pair, or a pair of nulls."""
     if rng.random() < 0.2:
         return None, None
@@ -139,7 +141,9 @@ def build_detail(
         enable_critical=True,
         allow_device_clouds=rng.random() < 0.1,
         created_by=creator,
-        submitted_by=creator if creator and rng.random() < 0.8 else (rng.choice(customers) if customers else None),
+        submitted_by=creator
+        if creator and rng.random() < 0.8
+        else (rng.choice(customers) if customers else None),
         allowed_bug_types=allowed,
         demo=False,
         requirements=requirements,

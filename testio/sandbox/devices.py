@@ -46,7 +46,9 @@ class Platform:
             "category": _named(self.category),
             "operating_system": _named(self.os),
             "min_operating_system_version": (
-                None if self.min_version is None else {"id": self.min_version[0], "name": self.min_version[1]}
+                None
+                if self.min_version is None
+                else {"id": self.min_version[0], "name": self.min_version[1]}
             ),
             "max_operating_system_version": None,
             "browsers": [{"id": b[0], "name": b[1], "key": b[2]} for b in self.browsers],
@@ -64,26 +66,43 @@ def _named(item: tuple[int, str, str]) -> dict[str, Any]:
 
 
 WINDOWS_PC = Platform(
-    COMPUTER, WINDOWS, (198, "10"),
+    COMPUTER,
+    WINDOWS,
+    (198, "10"),
     ((18, "Chrome", "chrome"), (21, "Firefox", "firefox"), (25, "Edge Chromium", "edge_chromium")),
     ((8841, "Dell", "XPS 13"), (8842, "Lenovo", "ThinkPad T14"), (8843, "HP", "EliteBook 840")),
 )
 MAC = Platform(
-    COMPUTER, MAC_OS, (324, "10.14"), ((29, "Chrome", "chrome"), (31, "Safari", "safari")),
+    COMPUTER,
+    MAC_OS,
+    (324, "10.14"),
+    ((29, "Chrome", "chrome"), (31, "Safari", "safari")),
     ((8851, "Apple", "MacBook Air M2"), (8852, "Apple", "MacBook Pro 14")),
 )
 ANDROID_PHONE = Platform(
-    SMARTPHONE, ANDROID, (412, "12"), ((11, "Chrome", "chrome"),),
-    ((8861, "Samsung", "Galaxy S23"), (8862, "Google", "Pixel 8"), (8863, "Xiaomi", "Redmi Note 12")),
+    SMARTPHONE,
+    ANDROID,
+    (412, "12"),
+    ((11, "Chrome", "chrome"),),
+    (
+        (8861, "Samsung", "Galaxy S23"),
+        (8862, "Google", "Pixel 8"),
+        (8863, "Xiaomi", "Redmi Note 12"),
+    ),
 )
 IPHONE = Platform(
-    SMARTPHONE, IOS, (388, "16"), ((1, "Chrome", "chrome"), (3, "Safari", "safari")),
+    SMARTPHONE,
+    IOS,
+    (388, "16"),
+    ((1, "Chrome", "chrome"), (3, "Safari", "safari")),
     ((8871, "Apple", "iPhone 14"), (8872, "Apple", "iPhone 15 Pro")),
 )
 ANDROID_TABLET = Platform(
     TABLET, ANDROID, (412, "12"), ((11, "Chrome", "chrome"),), ((8881, "Samsung", "Galaxy Tab S9"),)
 )
-IPAD = Platform(TABLET, IOS, (388, "16"), ((3, "Safari", "safari"),), ((8891, "Apple", "iPad Air"),))
+IPAD = Platform(
+    TABLET, IOS, (388, "16"), ((3, "Safari", "safari"),), ((8891, "Apple", "iPad Air"),)
+)
 TV = Platform(SMART_TV, TIZEN, None, (), ((8901, "Samsung", "QE55Q80"),))
 PLAYSTATION_5 = Platform(CONSOLE, PLAYSTATION, None, (), ((8911, "Sony", "PlayStation 5"),))
 

@@ -43,7 +43,12 @@ def connection_doc(connection: Connection | None) -> JsonObject | None:
     """Render a bug-tracker connection."""
     if connection is None:
         return None
-    return {"id": connection.id, "name": connection.name, "url": connection.url, "fixed": connection.fixed}
+    return {
+        "id": connection.id,
+        "name": connection.name,
+        "url": connection.url,
+        "fixed": connection.fixed,
+    }
 
 
 def section_doc(section: Section) -> JsonObject:
@@ -118,7 +123,8 @@ def reject_reasons_doc() -> JsonObject:
     """Render the reject reasons with their default comments."""
     return {
         "reject_reasons": [
-            {"key": key, "name": name, "default_comment": comment} for key, name, comment in REJECT_REASONS
+            {"key": key, "name": name, "default_comment": comment}
+            for key, name, comment in REJECT_REASONS
         ]
     }
 
@@ -166,7 +172,9 @@ def test_fragments(
     return TestFragments(_inner(head), _inner(tail))
 
 
-def render_test(fragments: TestFragments, status: str, review: str, reviews: list[JsonObject]) -> str:
+def render_test(
+    fragments: TestFragments, status: str, review: str, reviews: list[JsonObject]
+) -> str:
     """Render a full test document at one instant."""
     changing = dumps({"status": status, "review_status": review})[1:-1]
     return f'{{{fragments.head},{changing},{fragments.tail},"reviews":{dumps(reviews)}}}'
@@ -194,7 +202,9 @@ def _device_doc(device: BugDevice) -> JsonObject:
     }
 
 
-def _feature_snapshot(feature: Feature | None, stories: Mapping[int, UserStory]) -> JsonObject | None:
+def _feature_snapshot(
+    feature: Feature | None, stories: Mapping[int, UserStory]
+) -> JsonObject | None:
     """Render the feature object embedded in a bug."""
     if feature is None:
         return None
@@ -219,7 +229,11 @@ def comment_doc(comment: Comment) -> JsonObject:
 
 
 def bug_fragments(
-    bug: Bug, test: TestFacts, product: Product, features: Mapping[int, Feature], stories: Mapping[int, UserStory]
+    bug: Bug,
+    test: TestFacts,
+    product: Product,
+    features: Mapping[int, Feature],
+    stories: Mapping[int, UserStory],
 ) -> BugFragments:
     """Pre-render the parts of a bug that neither the clock nor triage change."""
     core, body = bug.core, bug.body
@@ -248,7 +262,13 @@ def bug_fragments(
             "custom_report_configuration_id": 48,
             "content": {
                 "data": [
-                    {"key": key, "name": name, "type": "text", "value": value, "position": index + 1}
+                    {
+                        "key": key,
+                        "name": name,
+                        "type": "text",
+                        "value": value,
+                        "position": index + 1,
+                    }
                     for index, (key, name, value) in enumerate(body.report)
                 ]
             },

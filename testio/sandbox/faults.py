@@ -52,7 +52,11 @@ class TokenBucket:
 
 
 async def send_response(
-    send: Send, status: int, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """Send a complete response through a raw ASGI `send`."""
     headers = [
@@ -101,7 +105,11 @@ class FaultInjector:
             if faults is not self._seen:
                 self._seen = faults
                 self._rng = Random(faults.fault_seed)
-                self._bucket = None if faults.rate_limit_per_s is None else TokenBucket(faults.rate_limit_per_s)
+                self._bucket = (
+                    None
+                    if faults.rate_limit_per_s is None
+                    else TokenBucket(faults.rate_limit_per_s)
+                )
             rng = self._rng
             low, high = faults.latency_ms
             latency = rng.uniform(low, high) if high > 0 else 0.0
@@ -128,7 +136,9 @@ class FaultInjector:
             if error < faults.error_rate / 2:
                 await send_response(send, 502, BAD_GATEWAY, b"text/html; charset=UTF-8")
             else:
-                await send_response(send, 503, b'{"error":"Service Unavailable"}', b"application/json")
+                await send_response(
+                    send, 503, b'{"error":"Service Unavailable"}', b"application/json"
+                )
             return
         if malformed < faults.malformed_rate:
             await app(scope, receive, _Truncating(send))
@@ -143,7 +153,9 @@ class FaultInjector:
         else:
             retry_after = str(seconds)
         body = b'{"error":"Too many requests"}'
-        await send_response(send, 429, body, b"application/json", [(b"retry-after", retry_after.encode())])
+        await send_response(
+            send, 429, body, b"application/json", [(b"retry-after", retry_after.encode())]
+        )
 
 
 class _Truncating:
@@ -167,5 +179,7 @@ class _Truncating:
             body = body[: max(1, len(body) // 2)]
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
-        await self._send({"type": "http.response.start", "status": start["status"], "headers": headers})
+        await self._send(
+            {"type": "http.response.start", "status": start["status"], "headers": headers}
+        )
         await self._send({"type": "http.response.body", "body": body, "more_body": False})

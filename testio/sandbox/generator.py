@@ -8,7 +8,13 @@ from random import Random
 import attrs
 
 from testio.sandbox import vocabulary as words
-from testio.sandbox.catalogue import CatalogueIds, Layout, ProductCatalogue, build_people, build_product
+from testio.sandbox.catalogue import (
+    CatalogueIds,
+    Layout,
+    ProductCatalogue,
+    build_people,
+    build_product,
+)
 from testio.sandbox.clock import ANCHOR
 from testio.sandbox.config import Size
 from testio.sandbox.dataset import Dataset
@@ -34,14 +40,17 @@ class ProductPlan:
 def _large_account() -> tuple[ProductPlan, ...]:
     """Plan the big account of the large size: about 20,000 tests over 20 products."""
     layouts: tuple[Layout, ...] = ("legacy", "sections", "legacy", "hybrid")
-    rest = tuple(ProductPlan(950, layouts[i % 4], 40, 3.0, 1000, (104, 311), bug_scale=1.12) for i in range(19))
+    rest = tuple(
+        ProductPlan(950, layouts[i % 4], 40, 3.0, 1000, (104, 311), bug_scale=1.12)
+        for i in range(19)
+    )
     return (ProductPlan(2000, "sections", 300, 5.7, 1100, (104, 311), True, 1.12), *rest)
 
 
 PLANS: dict[Size, tuple[tuple[ProductPlan, ...], ...]] = {
     "small": (
         (
-            ProductPlan(16, "sections", 24, 2.0, 300, (9,), True),
+            ProductPlan(18, "sections", 24, 2.0, 300, (9,), True),
             ProductPlan(14, "legacy", 10, 2.0, 300),
             ProductPlan(6, "hybrid", 6, 1.5, 200),
         ),
@@ -83,7 +92,9 @@ def generate_dataset(seed: int, size: Size) -> Dataset:
     plans = PLANS[size]
     rng = stream(seed, 1)
     ids = CatalogueIds.start(stream(seed, 2))
-    slots = [(account, index) for account, products in enumerate(plans) for index in range(len(products))]
+    slots = [
+        (account, index) for account, products in enumerate(plans) for index in range(len(products))
+    ]
     order = slots[:1] + rng.sample(slots[1:], len(slots) - 1)
     names = rng.sample(words.PRODUCT_NAMES, len(slots))
     catalogues: dict[tuple[int, int], ProductCatalogue] = {}
@@ -124,7 +135,9 @@ def generate_dataset(seed: int, size: Size) -> Dataset:
     accounts = _accounts(seed, plans, catalogues)
     return Dataset(
         accounts=accounts,
-        products={c.product.id: c.product for c in sorted(catalogues.values(), key=lambda c: c.product.id)},
+        products={
+            c.product.id: c.product for c in sorted(catalogues.values(), key=lambda c: c.product.id)
+        },
         features=features,
         stories={s.id: s for c in catalogues.values() for s in c.stories},
         environments={e.id: e for c in catalogues.values() for e in c.environments},
@@ -136,16 +149,22 @@ def generate_dataset(seed: int, size: Size) -> Dataset:
 
 
 def _accounts(
-    seed: int, plans: tuple[tuple[ProductPlan, ...], ...], catalogues: dict[tuple[int, int], ProductCatalogue]
+    seed: int,
+    plans: tuple[tuple[ProductPlan, ...], ...],
+    catalogues: dict[tuple[int, int], ProductCatalogue],
 ) -> tuple[Account, ...]:
     """Build the accounts with their tokens and people."""
     people_rng = stream(seed, 4)
     accounts: list[Account] = []
     for account, products in enumerate(plans):
         tests = sum(p.tests for p in products)
-        testers, customers = build_people(people_rng, max(8, min(60, 10 + tests // 20)), people_rng.randint(2, 6))
+        testers, customers = build_people(
+            people_rng, max(8, min(60, 10 + tests // 20)), people_rng.randint(2, 6)
+        )
         product_ids = sorted(catalogues[(account, i)].product.id for i in range(len(products)))
-        accounts.append(Account(account, demo_token(seed, account), tuple(product_ids), testers, customers))
+        accounts.append(
+            Account(account, demo_token(seed, account), tuple(product_ids), testers, customers)
+        )
     return tuple(accounts)
 
 
@@ -158,7 +177,9 @@ def _assign_ids(rng: Random, drafts: list[TestDraft]) -> None:
         draft.id = tests.take()
         draft.test_feature_id_start = test_features.take(len(draft.feature_ids))
     bugs = IdSequence(2_000_000, rng, 6)
-    with_bugs = sorted((d for d in drafts if d.bug_count and d.start_at), key=lambda d: (d.start_at, d.id))
+    with_bugs = sorted(
+        (d for d in drafts if d.bug_count and d.start_at), key=lambda d: (d.start_at, d.id)
+    )
     for draft in with_bugs:
         draft.bug_id_start = bugs.take(draft.bug_count)
 
@@ -207,4 +228,3 @@ def _facts(draft: TestDraft) -> TestFacts:
         bug_count=draft.bug_count,
         clocked=True,
     )
-

@@ -66,7 +66,9 @@ def reviews(test: TestFacts, now: datetime) -> list[dict[str, Any]]:
     """Render the review records that exist at `now`."""
     records: list[dict[str, Any]] = []
     if test.failed_review_at is not None and (not test.clocked or test.failed_review_at <= now):
-        records.append(_review("failed", test.failed_review_at, test.stamp_style, "Please allow visual bugs."))
+        records.append(
+            _review("failed", test.failed_review_at, test.stamp_style, "Please allow visual bugs.")
+        )
     approved = test.approved_at
     if approved is not None and review_status(test, now) == "review_successful" and approved <= now:
         records.append(_review("successful", approved, test.stamp_style, None))
@@ -119,7 +121,9 @@ def bug_state(core: BugCore, test: TestFacts, now: datetime, triage: Triage | No
             status, auto = "accepted", True
         else:
             status, auto = "forwarded", False
-        exported = core.exported_at if core.exported_at is not None and core.exported_at <= now else None
+        exported = (
+            core.exported_at if core.exported_at is not None and core.exported_at <= now else None
+        )
         if status != "accepted":
             exported = None
         reason = core.reject_reason if status == "rejected" else None
@@ -134,7 +138,9 @@ def bug_state(core: BugCore, test: TestFacts, now: datetime, triage: Triage | No
     return BugState(status, auto, known, fixed, exported, reason)
 
 
-def bug_comments(core: BugCore, body: BugBody, now: datetime, triage: Triage | None) -> tuple[Comment, ...]:
+def bug_comments(
+    core: BugCore, body: BugBody, now: datetime, triage: Triage | None
+) -> tuple[Comment, ...]:
     """Return the comments visible at `now`; triage overrides hide the generated decision."""
     overridden = triage is not None and triage.status is not None
     shown = tuple(

@@ -114,12 +114,20 @@ class Sandbox:
         """Return the bugs of a test reported by `now`, with their states."""
         if not test_exists(test, now):
             return []
-        return [(c, self.state_of(test, c, now)) for c in self.store.cores(test) if bug_visible(c, now)]
+        return [
+            (c, self.state_of(test, c, now)) for c in self.store.cores(test) if bug_visible(c, now)
+        ]
 
     # -- writes ----------------------------------------------------------------------------
 
     def triage(
-        self, account: Account, bug_id: int, action: str, *, reason: str | None = None, comment: str | None = None
+        self,
+        account: Account,
+        bug_id: int,
+        action: str,
+        *,
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> None:
         """Apply a triage action of a customer to one of their bugs."""
         now = self.now()
@@ -131,13 +139,20 @@ class Sandbox:
         self.ledger.apply(bug_id, action, state, now, reason=reason, comment=comment, author=author)
 
     def add_test(
-        self, product_id: int, *, bugs: int, end_at: datetime | None = None, status: str | None = None
+        self,
+        product_id: int,
+        *,
+        bugs: int,
+        end_at: datetime | None = None,
+        status: str | None = None,
     ) -> int:
         """Append a new test with generated bugs, as if created upstream; return its id."""
         if product_id not in self.store.products:
             raise KeyError(f"No product {product_id}; pick one from ground_truth().")
         now = self.now()
-        test = self.store.add_test(product_id, bugs, end_at or now.replace(microsecond=0), status, now)
+        test = self.store.add_test(
+            product_id, bugs, end_at or now.replace(microsecond=0), status, now
+        )
         return test.id
 
     def add_bugs(self, test_id: int, count: int) -> list[int]:

@@ -32,9 +32,8 @@ SHOWCASE = (
     "recent", "past", "past", "past", "past", "past", "past", "past",
 )  # fmt: skip
 TYPE_WEIGHTS = (("coverage", 45), ("rapid", 25), ("focused", 20), ("external", 5), (None, 5))
-STYLE_WEIGHTS: tuple[tuple[StampStyle, int], ...] = (
-    ("berlin", 75), ("z", 8), ("utc", 7), ("zms", 5), ("new_york", 5),
-)  # fmt: skip
+STAMP_STYLES: tuple[StampStyle, ...] = ("berlin", "z", "utc", "zms", "new_york")
+STAMP_STYLE_WEIGHTS = (75, 8, 7, 5, 5)
 
 
 @attrs.define
@@ -61,6 +60,7 @@ class TestDraft:
     failed_review_at: datetime | None = None
     accessibility: bool = False
     special: bool = False
+    review_failed: bool | None = None
     poisoned: bool = False
     id: int = 0
     test_feature_id_start: int = 0
@@ -136,14 +136,17 @@ def _timeline(rng: Random, anchor: datetime, draft: TestDraft) -> None:
     """Set when the test was created, submitted, approved and archived."""
     if draft.kind == "draft":
         draft.created_at = anchor - rng.uniform(1, 20) * DAY
-        if draft.special or rng.random() < 0.3:
+        failed = rng.random() < 0.3 if draft.review_failed is None else draft.review_failed
+        if failed:
             draft.failed_review_at = draft.created_at + rng.uniform(2, 20) * HOUR
             draft.fixed_review_status = "review_failed"
         else:
             draft.fixed_review_status = "not_finalized"
         draft.fixed_status = "initialized"
+        _whole_seconds(draft)
         return
-    assert draft.start_at is not None and draft.end_at is not None
+    assert draft.start_at is not None
+    assert draft.end_at is not None
     if draft.kind == "finalized":
         draft.finalized_at = anchor - rng.uniform(2, 72) * HOUR
         draft.approved_at = anchor + rng.uniform(2, 40) * HOUR
@@ -168,8 +171,20 @@ def _timeline(rng: Random, anchor: datetime, draft: TestDraft) -> None:
     if draft.kind == "cancelled":
         draft.fixed_status = "cancelled"
         past = draft.start_at < anchor
-        draft.fixed_review_status = "review_successful" if past else rng.choice(("not_finalized", "review_initialized"))
+        draft.fixed_review_status = (
+            "review_successful" if past else rng.choice(("not_finalized", "review_initialized"))
+        )
     draft.archive_at = draft.end_at + rng.uniform(28, 42) * DAY
+    _whole_seconds(draft)
+
+
+def _whole_seconds(draft: TestDraft) -> None:
+    """Drop sub-second parts from the generated instants, as the API never shows them."""
+    draft.created_at = draft.created_at.replace(microsecond=0)
+    for name in ("finalized_at", "approved_at", "archive_at", "failed_review_at"):
+        value = getattr(draft, name)
+        if value is not None:
+            setattr(draft, name, value.replace(microsecond=0))
 
 
 def _title(rng: Random, testing_type: str | None, accessibility: bool, feature: Feature) -> str:
@@ -182,7 +197,11 @@ def _title(rng: Random, testing_type: str | None, accessibility: bool, feature: 
         return f"Test case run: {name}"
     form = rng.choice(words.TEST_TITLES)
     return form.format(
-        area=area, feature=name, major=rng.randint(1, 9), minor=rng.randint(0, 30), patch=rng.randint(0, 9)
+        area=area,
+        feature=name,
+        major=rng.randint(1, 9),
+        minor=rng.randint(0, 30),
+        patch=rng.randint(0, 9),
     )
 
 
@@ -203,12 +222,13 @@ def draft_tests(
     section_ids = [s.id for s in (product.sections or product.sections_with_default)]
     catalogue = [features[f] for f in product.feature_ids]
     drafts: list[TestDraft] = []
-    for index, kind in enumerate(kinds):
+    for kind in kinds:
         testing_type = rng.choices([t for t, _ in TYPE_WEIGHTS], [w for _, w in TYPE_WEIGHTS])[0]
-        section_id = section_ids[0] if len(section_ids) == 1 or rng.random() < 0.8 else section_ids[1]
+        section_id = (
+            section_ids[0] if len(section_ids) == 1 or rng.random() < 0.8 else section_ids[1]
+        )
         pool = [f for f in catalogue if section_id in f.section_ids] or catalogue
         accessibility = testing_type in ("coverage", "external") and rng.random() < 0.03
-        special = showcase and index < len(SHOWCASE)
         duration = _duration(rng, testing_type)
         start, end = _times(rng, anchor, kind, duration, span_days)
         feature_ids = _features(rng, pool, testing_type)
@@ -221,12 +241,11 @@ def draft_tests(
             start_at=start,
             end_at=end,
             created_at=anchor,
-            stamp_style=rng.choices([s for s, _ in STYLE_WEIGHTS], [w for _, w in STYLE_WEIGHTS])[0],
+            stamp_style=rng.choices(STAMP_STYLES, STAMP_STYLE_WEIGHTS)[0],
             feature_ids=feature_ids,
             environment_id=product.environment_ids[0 if rng.random() < 0.8 else -1],
             bug_count=_bug_count(rng, testing_type, bug_scale) if kind in EXECUTED else 0,
             accessibility=accessibility,
-            special=special,
         )
         drafts.append(draft)
     if showcase:
@@ -244,16 +263,21 @@ def _retime(draft: TestDraft, testing_type: str | None, end: datetime, duration:
     draft.start_at = end - duration
 
 
-def _dress_showcase(rng: Random, anchor: datetime, drafts: list[TestDraft], features: dict[int, Feature]) -> None:
+def _dress_showcase(
+    rng: Random, anchor: datetime, drafts: list[TestDraft], features: dict[int, Feature]
+) -> None:
     """Force the showcase tests: every status, testing type, a tie group and the zero-bug cases."""
     by_kind: dict[str, list[TestDraft]] = {}
     for draft in drafts:
         by_kind.setdefault(draft.kind, []).append(draft)
+    by_kind["draft"][0].review_failed, by_kind["draft"][1].review_failed = True, False
     running = by_kind["running"][0]
+    running.special = True
     start = (anchor - 20 * HOUR).replace(minute=0, second=0)
     running.testing_type, running.start_at, running.end_at = "coverage", start, start + 48 * HOUR
     running.bug_count = 10
     if len(by_kind.get("recent", [])) >= 2:
+        by_kind["recent"][0].special = by_kind["recent"][1].special = True
         by_kind["recent"][0].bug_count = max(5, by_kind["recent"][0].bug_count)
         by_kind["recent"][1].bug_count = 0
     past = by_kind.get("past", [])
@@ -263,7 +287,11 @@ def _dress_showcase(rng: Random, anchor: datetime, drafts: list[TestDraft], feat
     _retime(past[0], "external", past[0].end_at or tie_end, 48 * HOUR)
     _retime(past[1], None, past[1].end_at or tie_end, 24 * HOUR)
     for draft, kind, style, hours in zip(
-        past[2:5], ("rapid", "focused", "coverage"), ("berlin", "z", "utc"), (3, 24, 28), strict=True
+        past[2:5],
+        ("rapid", "focused", "coverage"),
+        ("berlin", "z", "utc"),
+        (3, 24, 28),
+        strict=True,
     ):
         _retime(draft, kind, tie_end, hours * HOUR)
         draft.stamp_style = style
@@ -273,7 +301,10 @@ def _dress_showcase(rng: Random, anchor: datetime, drafts: list[TestDraft], feat
     past[5].testing_type, past[5].bug_count = "coverage", 0
     past[6].testing_type, past[6].bug_count = "coverage", 160
     for draft in past[:7]:
-        draft.title = _title(rng, draft.testing_type, draft.accessibility, features[draft.feature_ids[0]])
+        draft.special = True
+        draft.title = _title(
+            rng, draft.testing_type, draft.accessibility, features[draft.feature_ids[0]]
+        )
 
 
 def _make_ties(rng: Random, drafts: list[TestDraft]) -> None:
@@ -282,6 +313,11 @@ def _make_ties(rng: Random, drafts: list[TestDraft]) -> None:
     for index, draft in enumerate(ended[1:], start=1):
         if rng.random() < 0.08:
             other = ended[rng.randrange(index)]
-            if other.kind == draft.kind and other.end_at is not None and draft.start_at and draft.end_at:
+            if (
+                other.kind == draft.kind
+                and other.end_at is not None
+                and draft.start_at
+                and draft.end_at
+            ):
                 draft.start_at = other.end_at - (draft.end_at - draft.start_at)
                 draft.end_at = other.end_at

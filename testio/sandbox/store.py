@@ -35,7 +35,11 @@ class Store:
         self._order: dict[int, list[TestFacts]] = {pid: [] for pid in self.products}
         for test in sorted(dataset.tests, key=list_order):
             self._order[test.product_id].append(test)
-        blocks = sorted((t.bug_id_start, t.id) for t in dataset.tests if t.bug_count and t.id not in dataset.bugs)
+        blocks = sorted(
+            (t.bug_id_start, t.id)
+            for t in dataset.tests
+            if t.bug_count and t.id not in dataset.bugs
+        )
         self._block_starts = [start for start, _ in blocks]
         self._block_tests = [test_id for _, test_id in blocks]
         self._listed: dict[int, list[Bug]] = {tid: list(bugs) for tid, bugs in dataset.bugs.items()}
@@ -46,7 +50,9 @@ class Store:
         self._bugs: LruCache[int, tuple[Bug, ...]] = LruCache(4_096)
         self._details: LruCache[int, TestDetail] = LruCache(4_096)
         self._lock = threading.Lock()
-        all_bug_ids = [b for b in self._listed_owner] + [t.bug_id_start + t.bug_count for t in dataset.tests]
+        all_bug_ids = list(self._listed_owner) + [
+            t.bug_id_start + t.bug_count for t in dataset.tests
+        ]
         self._next_test_id = max([t.id for t in dataset.tests] + [89_999]) + 7
         self._next_bug_id = max([*all_bug_ids, 1_999_999]) + 3
         tf_ends = [t.test_feature_id_start + len(t.feature_ids) for t in dataset.tests]
@@ -141,7 +147,9 @@ class Store:
         """Generate the cores of a test's generated bug block."""
         if test.id in self.dataset.bugs:
             return ()
-        return generate_cores(self.seed, test, self.products[test.product_id].connection is not None)
+        return generate_cores(
+            self.seed, test, self.products[test.product_id].connection is not None
+        )
 
     def _make_cores(self, test: TestFacts) -> tuple[BugCore, ...]:
         """Collect generated and listed cores, without deleted ones."""
@@ -154,17 +162,29 @@ class Store:
         account = self.account_of(test)
         product = self.products[test.product_id]
         generated = generate_bugs(
-            self.seed, test, product, self._generated(test), self._pools[account.index], account.customer_users
+            self.seed,
+            test,
+            product,
+            self._generated(test),
+            self._pools[account.index],
+            account.customer_users,
         )
         deleted = self._deleted.get(test.id, set())
-        return tuple(b for b in generated + tuple(self._listed.get(test.id, ())) if b.core.id not in deleted)
+        return tuple(
+            b for b in generated + tuple(self._listed.get(test.id, ())) if b.core.id not in deleted
+        )
 
     def _make_detail(self, test: TestFacts) -> TestDetail:
         """Generate the descriptive parts of a test."""
         account = self.account_of(test)
         product = self.products[test.product_id]
         return build_detail(
-            self.seed, test, product, self.dataset.features, self.dataset.stories, account.customer_users
+            self.seed,
+            test,
+            product,
+            self.dataset.features,
+            self.dataset.stories,
+            account.customer_users,
         )
 
     # -- upstream changes ------------------------------------------------------------------
@@ -178,7 +198,10 @@ class Store:
             test_id, self._next_test_id = self._next_test_id, self._next_test_id + 7
             bug_start, self._next_bug_id = self._next_bug_id, self._next_bug_id + bugs + 3
             features = product.feature_ids[:2]
-            tf_start, self._next_test_feature_id = self._next_test_feature_id, self._next_test_feature_id + 4
+            tf_start, self._next_test_feature_id = (
+                self._next_test_feature_id,
+                self._next_test_feature_id + 4,
+            )
             start_at = end_at - 28 * HOUR
             test = TestFacts(
                 id=test_id,

@@ -97,7 +97,9 @@ class TriageLedger:
             return None
         body = comment.strip() or DEFAULT_COMMENTS[reason]
         self._next_comment_id += 1
-        note = Comment(self._next_comment_id, body, author, now.replace(microsecond=0), decision=True)
+        note = Comment(
+            self._next_comment_id, body, author, now.replace(microsecond=0), decision=True
+        )
         return attrs.evolve(
             current,
             status="rejected",

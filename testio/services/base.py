@@ -122,7 +122,8 @@ class BaseService:
             finally:
                 await _quietly(session.close(), f"{name}: closing the session failed")
 
-        await run_to_completion(end)
+        with anyio.CancelScope(shield=True):
+            await end()
 
     # ---- for subclasses -------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ class ReportService(BaseService):
         end_date: str | None = None,
         statuses: Sequence[str] | None = None,
         output_file: str | None = None,
-        format: str | None = None,  # noqa: A002 - the tool's argument name
+        format: str | None = None,
         max_rows: int | None = 50,
         progress: ProgressFn | None = None,
     ) -> EbrReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
 from sqlalchemy.engine import make_url
 
 from testio.db import sqlite_path

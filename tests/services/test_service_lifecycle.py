@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import anyio
 import pytest
-from conftest import T0, CatalogueService
+from service_fakes import T0, CatalogueService
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from testio.db import connections_checked_out
@@ -144,10 +143,9 @@ async def test_a_failing_rollback_is_logged_and_never_masks_the_original_error(
 ) -> None:
     """The caller sees its own error; the cleanup failure goes to the log."""
     factory = async_sessionmaker(engine, class_=FailingRollbackSession)
-    with caplog.at_level(logging.ERROR, logger="testio.services"):
-        with pytest.raises(LookupError):
-            async with service(factory) as svc:
-                await svc.add_then_fail(1)
+    with caplog.at_level(logging.ERROR, logger="testio.services"), pytest.raises(LookupError):
+        async with service(factory) as svc:
+            await svc.add_then_fail(1)
     assert any("rolling back failed" in r.getMessage() for r in caplog.records)
     assert await connections_checked_out(engine) == 0
 
@@ -181,7 +179,3 @@ async def test_a_naive_clock_is_refused(factory: async_sessionmaker[AsyncSession
     svc = CatalogueService(factory, clock=lambda: datetime(2025, 1, 1))
     with pytest.raises(ValueError, match="aware"):
         svc.now()
-
-
-def _unused(*_: Any) -> None:
-    """Keep imports used by type checkers only."""
