@@ -1,27 +1,37 @@
 """TestIOClient: the only module that speaks HTTP to the TestIO Customer API.
 
-One `httpx.AsyncClient` per instance, a cap on requests in flight, bounded retries (see
-`testio.transport_policy`), and the API's known quirks handled here so callers do not see them:
-poisoned test pages are shrunk around, heavy bug batches are split, and sectioned products are
-read section by section. Items that cannot be parsed are skipped and reported as `Problem`s.
+Every httpx call lives here: one pooled `httpx.AsyncClient` per open client, a cap on requests
+in flight, the request/retry loop and body reading with a size cap. The API's known quirks are
+handled here too, so callers do not see them: poisoned test pages are shrunk around, heavy bug
+batches are split, and sectioned products are read section by section. Items that cannot be
+parsed are skipped and reported as `Problem`s.
+
+The decisions that need no I/O live in small modules: `testio.retry` (how long to wait),
+`testio.responses` (what a status or body means), `testio.recovery` (shrinking and splitting),
+`testio.listings` (the results, assembled from raw items) and `testio.redaction`.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
+from urllib.parse import urlencode
 
 import anyio
 import attrs
 import httpx
 
+from testio import __version__
 from testio.config import Settings
 from testio.errors import (
+    ApiUnreachableError,
     ApiValidationError,
     ConfigError,
     ForbiddenError,
@@ -29,28 +39,34 @@ from testio.errors import (
     MalformedResponseError,
     NotFoundError,
     PayloadError,
+    RateLimitedError,
     ServerError,
     ServiceStateError,
 )
-from testio.payloads import Bug, Feature, Product, Test
-from testio.recovery import (
-    Problem,
-    gather,
-    int_at,
-    parse_items,
-    payload_problem,
-    salvage_window,
-    split_batch,
+from testio.listings import (
+    BugBatch,
+    Catalogue,
+    TestPage,
+    bug_batch,
+    full_page,
+    parse_features,
+    parse_products,
+    plain_catalogue,
+    salvaged_page,
+    sectioned_catalogue,
 )
-from testio.retry import RetryPolicy
-from testio.transport_policy import (
-    MAX_BODY_BYTES,
-    ApiSession,
-    Redactor,
-    RequestCounter,
+from testio.payloads import Feature, Product, Test
+from testio.recovery import Problem, gather, salvage_window, split_batch
+from testio.redaction import Redactor
+from testio.responses import (
+    GATEWAY_TIMEOUT,
+    BadShape,
+    error_text,
     list_in,
     one_in,
+    status_error,
 )
+from testio.retry import RetryPolicy, parse_retry_after
 
 __all__ = ["BugBatch", "Problem", "TestIOClient", "TestPage"]
 
@@ -58,31 +74,214 @@ logger = logging.getLogger("testio.client")
 
 T = TypeVar("T")
 
+MAX_BODY_BYTES = 64 * 1024 * 1024
+ERROR_BODY_BYTES = 4096  # enough to log an `error` key, never a whole HTML error page
+_TRANSIENT = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ProxyError,
+)
 _TOKEN_CHARS = re.compile(r"[!-~]+")  # visible ASCII: anything else cannot go into a header
 
 
-@attrs.frozen
-class TestPage:
-    """One page of a product's test list (newest first), with whatever could not be read."""
+class _TooLarge(Exception):
+    """A body beyond the size the client accepts."""
 
-    __test__ = False
 
-    page: int
-    per_page: int
-    tests: tuple[Test, ...]
-    problems: tuple[Problem, ...]
-    is_last: bool
+class _RequestCounter:
+    """Counts the HTTP requests made on behalf of one public call."""
+
+    def __init__(self) -> None:
+        self.value = 0
 
 
 @attrs.frozen
-class BugBatch:
-    """The bugs of some tests; a test in `failed_test_ids` has an incomplete bug list."""
+class _Reply:
+    status: int
+    body: bytes
+    retry_after: str | None
 
-    test_ids: tuple[int, ...]
-    bugs: tuple[Bug, ...]
-    failed_test_ids: tuple[int, ...]
-    problems: tuple[Problem, ...]
-    requests: int
+
+@attrs.frozen
+class _Dropped:
+    reason: str  # already redacted
+    transient: bool
+
+
+class _Session:
+    """The HTTP side of `TestIOClient`: one pooled httpx client, the in-flight cap, the retries.
+
+    It turns every answer into parsed JSON or one typed `ApiError`, and knows nothing about
+    endpoints.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        timeout_s: float,
+        policy: RetryPolicy,
+        in_flight: anyio.Semaphore,
+        transport: httpx.AsyncBaseTransport | None,
+        max_body_bytes: int,
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self._base_url = base_url
+        self._policy = policy
+        self._slots = in_flight
+        self._max_body_bytes = max_body_bytes
+        self._sleep = sleep
+        self._redact = Redactor(token)
+        self._rng = random.Random()
+        self.requests_made = 0
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            headers={
+                "Authorization": f"Token {token}",
+                "User-Agent": f"testio/{__version__}",
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(timeout_s, connect=10.0, pool=10.0),
+            limits=httpx.Limits(
+                max_connections=20, max_keepalive_connections=20, keepalive_expiry=20.0
+            ),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"<_Session {self._base_url}, {self.requests_made} requests>"
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def get_json(
+        self,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        query: Mapping[str, str | int] | None = None,
+        counter: _RequestCounter | None = None,
+        page_errors: bool = False,
+    ) -> T:
+        """GET `path` and parse its JSON, retrying what may pass and raising a typed error otherwise.
+
+        `page_errors` gives HTTP 500 only `policy.page_error_attempts` tries (a poisoned test
+        page fails every time). Backoff and `Retry-After` waits happen outside the in-flight
+        slot, so a waiting retry never holds up other requests.
+        """
+        target = f"{path}?{urlencode(query, safe=',')}" if query else path
+        request = f"GET {target if len(target) <= 120 else target[:119] + '…'}"
+        policy = self._policy
+        failures = 0
+        rate_limited = 0
+        while True:
+            try:
+                reply: _Reply | _Dropped = await self._exchange(target, counter)
+            except _TooLarge:
+                raise MalformedResponseError(
+                    f"TestIO answered {request} with a body over {self._max_body_bytes} bytes; "
+                    "ask for less at once.",
+                    path=path,
+                ) from None
+            except httpx.HTTPError as exc:
+                reply = _Dropped(
+                    self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "), 160),
+                    transient=isinstance(exc, _TRANSIENT),
+                )
+            # Errors are raised outside the `except` blocks, so they carry no `__context__`:
+            # an httpx error holds its request, and the request holds the token.
+            if isinstance(reply, _Dropped):
+                failures += 1
+                if not reply.transient or failures >= policy.attempts:
+                    raise ApiUnreachableError(
+                        f"Could not reach TestIO at {self._base_url} for {request} "
+                        f"({reply.reason}; {failures} attempts); "
+                        "check the network and TESTIO_API_URL.",
+                        path=path,
+                    )
+                await self._back_off(request, reply.reason, failures, policy.attempts)
+                continue
+            status = reply.status
+            if 200 <= status < 300:
+                try:
+                    return parse(json.loads(reply.body))
+                except (ValueError, RecursionError, BadShape, PayloadError) as exc:
+                    reason = f"unexpected body: {type(exc).__name__}"
+                failures += 1
+                if failures >= policy.attempts:
+                    raise MalformedResponseError(
+                        f"TestIO answered {request} with a body that is not the expected JSON "
+                        f"({failures} attempts); try again later.",
+                        status=status,
+                        path=path,
+                    )
+                await self._back_off(request, reason, failures, policy.attempts)
+                continue
+            self._log_error_body(request, status, reply.body)
+            if status == 429:
+                retry_after = parse_retry_after(reply.retry_after)
+                rate_limited += 1
+                if rate_limited > policy.rate_limit_waits:
+                    raise RateLimitedError(
+                        f"TestIO kept rate-limiting {request} (HTTP 429 after "
+                        f"{policy.rate_limit_waits} waits); try again in {retry_after:.0f} s.",
+                        retry_after=retry_after,
+                        path=path,
+                    )
+                wait = policy.rate_limit_wait(retry_after)
+                logger.warning("%s was rate-limited (HTTP 429); waiting %.1f s.", request, wait)
+                await self._sleep(wait)
+                continue
+            if status >= 500 and status != GATEWAY_TIMEOUT:
+                failures += 1
+                page_error = page_errors and status == 500
+                limit = policy.page_error_attempts if page_error else policy.attempts
+                if failures >= limit:
+                    raise status_error(status, request, path, attempts=failures)
+                await self._back_off(request, f"HTTP {status}", failures, limit)
+                continue
+            raise status_error(status, request, path)
+
+    async def _exchange(self, target: str, counter: _RequestCounter | None) -> _Reply:
+        """One HTTP request, holding an in-flight slot only while it is on the wire."""
+        async with self._slots:
+            self.requests_made += 1
+            if counter is not None:
+                counter.value += 1
+            started = time.perf_counter()
+            try:
+                async with self._http.stream("GET", target) as response:
+                    strict = response.is_success
+                    limit = self._max_body_bytes if strict else ERROR_BODY_BYTES
+                    body = await _read_body(response, limit, strict=strict)
+            except httpx.HTTPError as exc:
+                logger.debug(
+                    "GET %s failed in %.0f ms (%s)", target, _ms(started), type(exc).__name__
+                )
+                raise
+            logger.debug("GET %s -> %d in %.0f ms", target, response.status_code, _ms(started))
+            return _Reply(response.status_code, body, response.headers.get("Retry-After"))
+
+    async def _back_off(self, request: str, reason: str, failures: int, attempts: int) -> None:
+        delay = self._policy.backoff(failures, self._rng)
+        logger.warning(
+            "%s failed (%s); retrying in %.2f s (attempt %d of %d).",
+            request,
+            reason,
+            delay,
+            failures + 1,
+            attempts,
+        )
+        await self._sleep(delay)
+
+    def _log_error_body(self, request: str, status: int, body: bytes) -> None:
+        """Log the `error` key of a JSON error body; no decision ever depends on it."""
+        error = error_text(body)
+        if error is not None:
+            logger.debug("%s answered HTTP %d: %s", request, status, self._redact(error, 200))
 
 
 class TestIOClient:
@@ -126,7 +325,7 @@ class TestIOClient:
         self._in_flight = in_flight
         self._sleep = sleep
         self._redact = Redactor(token)
-        self._session: ApiSession | None = None
+        self._session: _Session | None = None
         self._state: Literal["new", "open", "closed"] = "new"
         self._requests_before_close = 0
 
@@ -147,7 +346,7 @@ class TestIOClient:
             raise ServiceStateError("This TestIOClient is already open; enter it only once.")
         if self._state == "closed":
             raise ServiceStateError("This TestIOClient is closed; create a new one.")
-        self._session = ApiSession(
+        self._session = _Session(
             base_url=self._settings.api_url,
             token=self._token,
             timeout_s=self._settings.timeout_s,
@@ -189,7 +388,7 @@ class TestIOClient:
         parse: Callable[[Any], T],
         *,
         query: Mapping[str, str | int] | None = None,
-        counter: RequestCounter | None = None,
+        counter: _RequestCounter | None = None,
         page_errors: bool = False,
     ) -> Awaitable[T]:
         if self._session is None:
@@ -211,9 +410,7 @@ class TestIOClient:
     async def list_products(self) -> tuple[list[Product], list[Problem]]:
         """Every product on the account, plus a problem for each item that could not be read."""
         raws = await self._get("products", list_in("products"))
-        return parse_items(
-            raws, Product.from_api, where="GET products", product_id=None, redact=self._redact
-        )
+        return parse_products(raws, self._redact)
 
     async def get_product(self, product_id: int) -> Product:
         """One product."""
@@ -225,9 +422,7 @@ class TestIOClient:
             f"exploratory_tests/{test_id}", one_in("exploratory_test", Test.from_api)
         )
 
-    async def list_features(
-        self, product: Product
-    ) -> tuple[list[tuple[Feature, tuple[int, ...]]], list[Problem]]:
+    async def list_features(self, product: Product) -> tuple[Catalogue, list[Problem]]:
         """The product's feature catalogue, each feature with the section ids it appears in.
 
         A product without sections answers one call and its features carry no section ids;
@@ -244,11 +439,8 @@ class TestIOClient:
                     "GET %s answered 422; reading product %d per section.", path, product.id
                 )
             else:
-                features, problems = self._parse_features(raws, path, product.id)
-                unique: dict[int, Feature] = {}
-                for feature in features:
-                    unique.setdefault(feature.id, feature)
-                return [(f, ()) for f in unique.values()], problems
+                features, problems = parse_features(raws, path, product.id, self._redact)
+                return plain_catalogue(features), problems
         return await self._features_by_section(product)
 
     async def get_test_page(
@@ -276,9 +468,7 @@ class TestIOClient:
                 product_id,
             )
             return await self._recover_test_page(product_id, page, size)
-        tests, problems = self._parse_tests(raws, product_id)
-        # More items than asked for means the server ignores paging (staging): that is everything.
-        return TestPage(page, size, tuple(tests), tuple(problems), is_last=len(raws) != size)
+        return full_page(raws, page, size, product_id, self._redact)
 
     async def get_bugs(self, test_ids: Sequence[int]) -> BugBatch:
         """The bugs of these tests in one call, split in halves whenever the API gives up.
@@ -287,37 +477,13 @@ class TestIOClient:
         item, is in `failed_test_ids` with a problem explaining why.
         """
         ids = tuple(dict.fromkeys(test_ids))
-        counter = RequestCounter()
+        counter = _RequestCounter()
         raws, problems = await split_batch(self._bug_fetch(counter), ids) if ids else ([], [])
-        failed = [t for p in problems for t in p.test_ids]
-        wanted = set(ids)
-        bugs: dict[int, Bug] = {}
-        for raw in raws:
-            owner = int_at(raw, "test", "id")
-            if owner is not None and owner not in wanted:
-                continue  # the API does not send foreign bugs; if it ever does, they are not ours
-            try:
-                bug = Bug.from_api(raw)
-            except PayloadError as exc:
-                problems.append(payload_problem(exc, "GET bugs", None, owner, self._redact))
-                if owner is not None:
-                    failed.append(owner)
-                continue
-            bugs.setdefault(bug.id, bug)
-        failed_set = set(failed)
-        return BugBatch(
-            test_ids=ids,
-            bugs=tuple(bugs.values()),
-            failed_test_ids=tuple(t for t in ids if t in failed_set),
-            problems=tuple(problems),
-            requests=counter.value,
-        )
+        return bug_batch(ids, raws, problems, requests=counter.value, redact=self._redact)
 
     # ---- quirks -----------------------------------------------------------------------------
 
-    async def _features_by_section(
-        self, product: Product
-    ) -> tuple[list[tuple[Feature, tuple[int, ...]]], list[Problem]]:
+    async def _features_by_section(self, product: Product) -> tuple[Catalogue, list[Problem]]:
         async def one(section_id: int) -> tuple[list[Feature], list[Problem]]:
             path = f"products/{product.id}/sections/{section_id}/features"
             try:
@@ -332,7 +498,7 @@ class TestIOClient:
                 message = f"Skipped the features of section {section_id} because {exc}"
                 logger.warning("%s", message)
                 return [], [Problem(kind="features", product_id=product.id, message=message)]
-            return self._parse_features(raws, path, product.id)
+            return parse_features(raws, path, product.id, self._redact)
 
         sections = product.section_ids
         if not sections:
@@ -341,16 +507,7 @@ class TestIOClient:
             )
             return [], [Problem(kind="features", product_id=product.id, message=message)]
         results = await gather([functools.partial(one, sid) for sid in sections])
-        features: dict[int, Feature] = {}
-        members: dict[int, list[int]] = {}
-        problems: list[Problem] = []
-        for section_id, (found, trouble) in zip(sections, results, strict=True):
-            problems.extend(trouble)
-            for feature in found:
-                features.setdefault(feature.id, feature)
-                if section_id not in members.setdefault(feature.id, []):
-                    members[feature.id].append(section_id)
-        return [(f, tuple(members[f.id])) for f in features.values()], problems
+        return sectioned_catalogue(sections, results)
 
     async def _test_window(self, product_id: int, page: int, per_page: int) -> list[object]:
         return await self._get(
@@ -366,39 +523,35 @@ class TestIOClient:
 
         end = page * size
         salvage = await salvage_window(fetch, end - size, end, size)
-        tests, problems = self._parse_tests(
-            [salvage.found[o] for o in sorted(salvage.found)], product_id
-        )
-        # Skipped offsets count as present: only a short sub-page proves the list ends here.
-        is_last = salvage.end is not None and salvage.end <= end
-        return TestPage(
-            page, size, tuple(tests), (*problems, *salvage.problems(product_id)), is_last
-        )
-
-    def _parse_tests(
-        self, raws: Sequence[object], product_id: int
-    ) -> tuple[list[Test], list[Problem]]:
-        return parse_items(
-            raws,
-            lambda raw: Test.from_api(raw, product_id=product_id),
-            where=f"product {product_id}'s test list",
-            product_id=product_id,
-            redact=self._redact,
-            test_id_of=lambda raw: int_at(raw, "id"),
-        )
-
-    def _parse_features(
-        self, raws: Sequence[object], path: str, product_id: int
-    ) -> tuple[list[Feature], list[Problem]]:
-        return parse_items(
-            raws, Feature.from_api, where=f"GET {path}", product_id=product_id, redact=self._redact
-        )
+        return salvaged_page(salvage, page, size, product_id, self._redact)
 
     def _bug_fetch(
-        self, counter: RequestCounter
+        self, counter: _RequestCounter
     ) -> Callable[[tuple[int, ...]], Awaitable[list[object]]]:
         async def fetch(ids: tuple[int, ...]) -> list[object]:
             query = {"filter_test_cycle_ids": ",".join(str(i) for i in ids)}
             return await self._get("bugs", list_in("bugs"), query=query, counter=counter)
 
         return fetch
+
+
+async def _read_body(response: httpx.Response, limit: int, *, strict: bool) -> bytes:
+    """The body up to `limit` bytes; beyond it `_TooLarge` when `strict`, else just the start."""
+    declared = response.headers.get("Content-Length")
+    if strict and declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        if size + len(chunk) > limit:
+            if strict:
+                raise _TooLarge
+            chunks.append(chunk[: limit - size])
+            break
+        size += len(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -18,7 +18,7 @@ SYNC_STATUSES: Final[tuple[SyncStatus, ...]] = (
     "cancelled",
 )
 
-SyncPhase = Literal["waiting", "products", "features", "tests", "bugs", "done"]
+SyncPhase = Literal["waiting", "products", "tests", "bugs", "done"]
 
 
 @attrs.frozen

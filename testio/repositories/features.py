@@ -25,10 +25,12 @@ class FeatureRepository:
         features: Sequence[tuple[Feature, Sequence[int]]],
         *,
         synced_at: datetime,
+        delete_missing: bool = True,
     ) -> int:
         """Make the product's cached catalogue exactly `features` (with their section ids).
 
         Returns how many features were removed because the API no longer lists them.
+        `delete_missing=False` only adds and updates (for a partly failed read).
         """
         rows = [
             {
@@ -44,6 +46,8 @@ class FeatureRepository:
             for f, section_ids in features
         ]
         await upsert_rows(self.session, table_of(FeatureRow), rows)
+        if not delete_missing:
+            return 0
         keep = [f.id for f, _ in features]
         result = await self.session.execute(
             delete(table_of(FeatureRow)).where(

@@ -9,7 +9,7 @@ import attrs
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from testio.models import ProblemRow, table_of
+from testio.models import ProblemRow, TestRow, table_of
 from testio.repositories.upsert import chunked
 
 
@@ -122,18 +122,29 @@ class ProblemRepository:
         result = await self.session.execute(stmt)
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def resolve_for_tests(self, *, kind: str, test_ids: Collection[int], at: datetime) -> int:
-        """Mark open problems of a kind that name only tests in `test_ids` resolved."""
-        wanted = set(test_ids)
-        if not wanted:
-            return 0
-        rows = await self.session.scalars(
-            select(ProblemRow).where(ProblemRow.kind == kind, ProblemRow.resolved.is_(False))
+    async def resolve_bug_problems(self, *, kind: str, at: datetime) -> int:
+        """Mark open problems of a kind resolved once every test they name has complete bugs."""
+        rows = list(
+            await self.session.scalars(
+                select(ProblemRow).where(ProblemRow.kind == kind, ProblemRow.resolved.is_(False))
+            )
         )
+        named = sorted({int(t) for row in rows for t in row.test_ids})
+        complete: set[int] = set()
+        for chunk in chunked(named, 900):
+            complete.update(
+                await self.session.scalars(
+                    select(TestRow.id).where(
+                        TestRow.id.in_(chunk),
+                        TestRow.bugs_complete.is_(True),
+                        TestRow.bugs_synced_at.is_not(None),
+                    )
+                )
+            )
         resolved = 0
         for row in rows:
             ids = {int(t) for t in row.test_ids}
-            if ids and ids <= wanted:
+            if ids and ids <= complete:
                 row.resolved = True
                 row.resolved_at = at
                 resolved += 1

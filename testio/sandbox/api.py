@@ -259,8 +259,9 @@ def _triage(action: str) -> Callable[[Call], str]:
             action,
             reason=reason if isinstance(reason, str) else None,
             comment=comment if isinstance(comment, str) else None,
+            now=call.now,
         )
-        return call.views.bugs.one(call.account, bug_id, call.sandbox.now())
+        return call.views.bugs.one(call.account, bug_id, call.now)
 
     handle.__doc__ = f"PUT bugs/{{bid}}/{action}."
     return handle

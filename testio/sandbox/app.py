@@ -53,6 +53,7 @@ class SandboxApp(Starlette):
             routes=[*api_routes(sandbox), *admin_routes(sandbox)],
             exception_handlers={HTTPException: _http_error, Exception: _crash},
         )
+        self.router.redirect_slashes = False  # the API has no trailing-slash forms
         self.sandbox = sandbox
         self.state.sandbox = sandbox
 

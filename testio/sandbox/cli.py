@@ -1,4 +1,4 @@
-"""The `testio sandbox` command: serve a simulated TestIO Customer API on this machine."""
+"""The `testio sandbox` command: serve a simulated TestIO Customer API v2 on this machine."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ from testio.sandbox.clock import parse_instant, utc_stamp
 from testio.sandbox.config import Faults, SandboxConfig
 from testio.sandbox.sandbox import Sandbox
 from testio.sandbox.server import uvicorn_config
+
+DESCRIPTION = (
+    "Serve a simulated TestIO Customer API v2 on this machine (see testio/sandbox/README.md)."
+)
 
 
 def _latency(text: str) -> tuple[float, float]:
@@ -43,6 +47,17 @@ def _rate(text: str) -> float:
     return value
 
 
+def _per_second(text: str) -> float:
+    """Parse a positive number of requests per second."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected requests per second, not {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"the rate limit must be positive, not {text!r}")
+    return value
+
+
 def _instant(text: str) -> Any:
     """Parse an aware ISO-8601 instant."""
     try:
@@ -67,9 +82,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--now", type=_instant, default=None, help="pin the clock, e.g. 2026-11-20T09:00:00Z"
     )
     parser.add_argument("--token", default=None, help="use this token for the first account")
-    parser.add_argument("--latency", type=_latency, default=(0.0, 0.0), metavar="MS|MIN-MAX")
     parser.add_argument(
-        "--rate-limit", type=float, default=None, metavar="N", help="requests per second"
+        "--latency",
+        type=_latency,
+        default=(0.0, 0.0),
+        metavar="MS|MIN-MAX",
+        help="added latency per request, fixed or a range in milliseconds",
+    )
+    parser.add_argument(
+        "--rate-limit", type=_per_second, default=None, metavar="N", help="requests per second"
     )
     parser.add_argument("--retry-after-form", choices=("seconds", "http-date"), default="seconds")
     parser.add_argument("--error-rate", type=_rate, default=0.0, help="fraction answered 502/503")
@@ -141,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
 def add_cli(subparsers: Any) -> argparse.ArgumentParser:
     """Register the `sandbox` subcommand on an argparse subparsers object."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "sandbox", help="serve a simulated TestIO Customer API", description=__doc__
+        "sandbox", help="serve a simulated TestIO Customer API", description=DESCRIPTION
     )
     add_arguments(parser)
     parser.set_defaults(func=run)
@@ -150,6 +171,6 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
 
 def main_sandbox(argv: list[str] | None = None) -> int:
     """Run `testio sandbox` with these arguments."""
-    parser = argparse.ArgumentParser(prog="testio sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="testio sandbox", description=DESCRIPTION)
     add_arguments(parser)
     return run(parser.parse_args(argv))

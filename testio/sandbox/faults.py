@@ -11,6 +11,8 @@ from email.utils import formatdate
 from random import Random
 from typing import Any
 
+import httpx
+
 from testio.sandbox.config import Faults
 
 Scope = MutableMapping[str, Any]
@@ -25,8 +27,8 @@ BAD_GATEWAY = (
 )
 
 
-class ConnectionDropped(ConnectionError):
-    """Raised in-process when a dropped connection cannot be simulated on a real socket."""
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """Raised in-process when there is no socket to drop; clients see it as httpx's own error."""
 
 
 class TokenBucket:
@@ -74,7 +76,8 @@ async def drop_connection(send: Send) -> None:
 
     Under uvicorn the ASGI `send` is a method of the request cycle, which holds the socket's
     transport; closing it is what a crashed upstream looks like. Anywhere else there is no
-    socket to close, so ConnectionDropped is raised instead.
+    socket to close, so ConnectionDropped (an httpx.RemoteProtocolError) is raised instead,
+    which httpx.ASGITransport hands to the client as it would a real dropped connection.
     """
     cycle = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)

@@ -128,9 +128,10 @@ class Sandbox:
         *,
         reason: str | None = None,
         comment: str | None = None,
+        now: datetime | None = None,
     ) -> None:
-        """Apply a triage action of a customer to one of their bugs."""
-        now = self.now()
+        """Apply a triage action of a customer to one of their bugs, at `now` (default: the clock)."""
+        now = now or self.now()
         test, bug = self.store.bug_for(account, bug_id)
         if not bug_visible(bug.core, now):
             raise NotFound(f"No bug {bug_id}.")

@@ -122,8 +122,7 @@ class BaseService:
             finally:
                 await _quietly(session.close(), f"{name}: closing the session failed")
 
-        with anyio.CancelScope(shield=True):
-            await end()
+        await run_to_completion(end)
 
     # ---- for subclasses -------------------------------------------------------------------
 

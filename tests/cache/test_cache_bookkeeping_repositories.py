@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cache_builders import T0
+from cache_builders import T0, make_test
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from testio.repositories import NewProblem, Repositories, SyncEventCounts, problem_key
@@ -115,9 +115,12 @@ async def test_a_resolved_problem_that_recurs_is_reopened(session: AsyncSession)
     assert await problems.count_open(product_id=1) == 1
 
 
-async def test_bug_problems_are_resolved_when_their_tests_load(session: AsyncSession) -> None:
-    """resolve_for_tests() closes problems whose tests all loaded now."""
-    problems = Repositories.on(session).problems
+async def test_bug_problems_are_resolved_when_their_tests_have_complete_bugs(
+    session: AsyncSession,
+) -> None:
+    """resolve_bug_problems() closes problems whose tests all have complete bugs now."""
+    repos = Repositories.on(session)
+    await repos.tests.upsert([make_test(10), make_test(11)], synced_at=T0)
     failing = [
         NewProblem(
             kind="bug_batch",
@@ -128,7 +131,8 @@ async def test_bug_problems_are_resolved_when_their_tests_load(session: AsyncSes
         )
         for tid in (10, 11)
     ]
-    await problems.record(failing, seen_at=T0)
-    resolved = await problems.resolve_for_tests(kind="bug_batch", test_ids=[10, 12], at=T0)
+    await repos.problems.record(failing, seen_at=T0)
+    await repos.tests.mark_bugs_synced({10: 2}, at=T0)
+    resolved = await repos.problems.resolve_bug_problems(kind="bug_batch", at=T0)
     assert resolved == 1
-    assert [p.test_ids for p in await problems.list_problems()] == [[11]]
+    assert [p.test_ids for p in await repos.problems.list_problems()] == [[11]]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from testio.redaction import Redactor
 from testio.retry import DEFAULT_RETRY_AFTER_S, RetryPolicy, parse_retry_after
-from testio.transport_policy import Redactor
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -128,7 +128,8 @@ async def test_unknown_ids_are_answered_404(api: httpx.AsyncClient, path: str) -
 
 
 @pytest.mark.parametrize(
-    "path", ["products/abc", "exploratory_tests/12x", "bugs/-5", "products/1.5/features"]
+    "path",
+    ["products/abc", "exploratory_tests/12x", "bugs/-5", "products/1.5/features", "products/"],
 )
 async def test_malformed_ids_are_answered_404_json(api: httpx.AsyncClient, path: str) -> None:
     response = await api.get(path)

@@ -72,10 +72,14 @@ async def test_malformed_rate_answers_200_with_invalid_json(connect: Connect) ->
         json.loads(response.content)
 
 
-async def test_dropped_connection_raises_in_process(connect: Connect) -> None:
+async def test_dropped_connection_raises_an_httpx_transport_error_in_process(
+    connect: Connect,
+) -> None:
     async with connect(_faulty(drop_rate=1.0)) as client:
-        with pytest.raises(ConnectionDropped):
+        with pytest.raises(httpx.RemoteProtocolError) as caught:
             await client.get("products")
+
+    assert isinstance(caught.value, ConnectionDropped)
 
 
 async def test_dropped_connection_closes_the_socket_without_a_response() -> None:

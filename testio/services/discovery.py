@@ -1,0 +1,230 @@
+"""Reading a product's test list into the cache: all of it, or only what is new.
+
+The list is ordered by `end_at` descending with ties in no defined order, ids are not
+ordered, and there is no paging metadata (a short page ends the list).
+
+* A full read fetches pages concurrently, speculatively ahead, so latency overlaps (the
+  client caps requests in flight for everyone). With tests cached, all the pages they
+  suggest are requested at once; otherwise the window starts at 2 and grows by one after
+  every full page up to `SPECULATION`, so few requests are wasted past the end.
+* An incremental read goes page by page, newest first. The first test that was already
+  cached when the product was last read completely anchors the stop: reading stops after
+  the first page whose last test ended strictly before the anchor's `end_at`, so tests
+  tied with the anchor on the next page are still found. Tests cached by an unfinished
+  run do not anchor, so an interrupted sync resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Final
+
+import anyio
+import attrs
+
+from testio.client import TestIOClient, TestPage
+from testio.domain.sync import SyncPhase
+from testio.errors import ApiError, AuthenticationError
+from testio.repositories import NewProblem, Repositories, problem_key
+from testio.services.writer import CacheWriter
+
+log = logging.getLogger("testio.sync")
+
+MAX_PAGE_FAILURES: Final = 3
+"""A full read stops launching pages after this many pages failed outright."""
+
+SPECULATION: Final = 4
+"""Pages a full read keeps in flight when the cache cannot tell how many there are."""
+
+LIST_PROBLEMS: Final = ("test_page", "payload")
+"""Problem kinds a complete read of a product's test list can resolve."""
+
+
+@attrs.define
+class ProductTally:
+    """What a sync has done so far for one product."""
+
+    id: int
+    name: str
+    phase: SyncPhase = "tests"
+    pages: int = 0
+    tests_seen: int = 0
+    tests_new: int = 0
+    tests_updated: int = 0
+    bug_batches_done: int = 0
+    bug_batches_total: int = 0
+    bugs_upserted: int = 0
+    bugs_deleted: int = 0
+    complete: bool = True
+
+
+class TestDiscovery:
+    """Reads the test list of products into the cache through a `CacheWriter`.
+
+    `on_page(tally, test_ids)` is called after each page is stored.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        client: TestIOClient,
+        writer: CacheWriter,
+        *,
+        per_page: int,
+        max_window: int,
+        on_page: Callable[[ProductTally, Sequence[int]], Awaitable[None]],
+    ) -> None:
+        self._client = client
+        self._writer = writer
+        self._per_page = per_page
+        self._max_window = max(1, max_window)
+        self._on_page = on_page
+
+    async def _store(self, tally: ProductTally, page: TestPage) -> None:
+        counts = await self._writer.write_tests(page.tests, page.problems, product_id=tally.id)
+        tally.pages += 1
+        tally.tests_seen += len(page.tests)
+        tally.tests_new += counts.new
+        tally.tests_updated += counts.updated
+        if page.problems:
+            tally.complete = False
+        await self._on_page(tally, [t.id for t in page.tests])
+
+    async def _page_failed(self, tally: ProductTally, page: int, exc: ApiError) -> None:
+        tally.complete = False
+        start, end = (page - 1) * self._per_page, page * self._per_page
+        message = (
+            f"Page {page} of product {tally.id}'s test list could not be read ({exc}); "
+            "its tests may be missing until a later sync reads it."
+        )
+        log.warning("%s", message)
+        await self._writer.record(
+            [
+                NewProblem(
+                    kind="test_page",
+                    key=problem_key("test_page", tally.id, offset_start=start, offset_end=end),
+                    product_id=tally.id,
+                    message=message,
+                    offset_start=start,
+                    offset_end=end,
+                )
+            ]
+        )
+
+    async def incremental(self, tally: ProductTally, *, known_sync_id: int) -> bool:
+        """Read new tests until the stop rule says the rest is cached; True if it got there."""
+        anchor: datetime | None = None
+        page = 1
+        while True:
+            try:
+                found = await self._client.get_test_page(tally.id, page, self._per_page)
+            except AuthenticationError:
+                raise
+            except ApiError as exc:
+                await self._page_failed(tally, page, exc)
+                return False
+            ids = [t.id for t in found.tests]
+
+            async def known(repos: Repositories, ids: list[int] = ids) -> set[int]:
+                return await repos.tests.known_ids(ids, seen_by_sync_id=known_sync_id)
+
+            cached = await self._writer.read(known)
+            await self._store(tally, found)
+            if anchor is None:
+                anchor = next(
+                    (t.end_at for t in found.tests if t.id in cached and t.end_at is not None),
+                    None,
+                )
+            if found.is_last:
+                return True
+            last_end = found.tests[-1].end_at if found.tests else None
+            if anchor is not None and last_end is not None and last_end < anchor:
+                return True
+            page += 1
+
+    async def full(self, tally: ProductTally, *, expected_tests: int = 0) -> bool:
+        """Read every page, concurrently; True if every page was read (skipped poisoned
+        offsets count as read; they are problems on the tally)."""
+        hint = math.ceil(expected_tests / self._per_page) + 1 if expected_tests else 0
+        cap = max(SPECULATION, min(hint, 4 * self._max_window))
+        window = max(2, min(hint, cap))
+        next_page = 1
+        in_flight = 0
+        last_page: int | None = None
+        failures = 0
+        clean = True
+        send, receive = anyio.create_memory_object_stream[tuple[int, TestPage | ApiError]](math.inf)
+
+        async def fetch(page: int) -> None:
+            try:
+                result: TestPage | ApiError = await self._client.get_test_page(
+                    tally.id, page, self._per_page
+                )
+            except AuthenticationError:
+                raise
+            except ApiError as exc:
+                result = exc
+            send.send_nowait((page, result))
+
+        with send, receive:
+            async with anyio.create_task_group() as tg:
+                while True:
+                    while last_page is None and in_flight < window:
+                        tg.start_soon(fetch, next_page)
+                        next_page += 1
+                        in_flight += 1
+                    if not in_flight:
+                        break
+                    page, result = await receive.receive()
+                    in_flight -= 1
+                    if isinstance(result, ApiError):
+                        clean = False
+                        failures += 1
+                        await self._page_failed(tally, page, result)
+                        if failures >= MAX_PAGE_FAILURES and last_page is None:
+                            last_page = next_page - 1
+                        continue
+                    await self._store(tally, result)
+                    if result.is_last:
+                        last_page = page if last_page is None else min(last_page, page)
+                    else:
+                        window = min(window + 1, cap)
+        return clean
+
+    async def refresh_stale(
+        self, tally: ProductTally, *, synced_before: datetime, limit: int
+    ) -> int:
+        """Re-read mutable tests the list read did not reach, one by one; returns how many.
+
+        Best effort: a test that cannot be read keeps its cached record (logged only).
+        """
+
+        async def stale(repos: Repositories) -> list[int]:
+            return await repos.tests.stale_mutable_ids(
+                tally.id, synced_before=synced_before, limit=limit
+            )
+
+        ids = await self._writer.read(stale)
+        refreshed = 0
+
+        async def one(test_id: int) -> None:
+            nonlocal refreshed
+            try:
+                test = await self._client.get_test(test_id)
+            except AuthenticationError:
+                raise
+            except ApiError as exc:
+                log.warning("Could not re-read test %d of product %d: %s", test_id, tally.id, exc)
+                return
+            counts = await self._writer.write_tests([test], (), product_id=tally.id)
+            tally.tests_updated += counts.updated
+            refreshed += 1
+
+        async with anyio.create_task_group() as tg:
+            for test_id in ids:
+                tg.start_soon(one, test_id)
+        return refreshed

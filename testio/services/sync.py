@@ -1,0 +1,412 @@
+"""SyncService: brings the cache up to date with the TestIO API.
+
+One sync runs at a time per database (`SyncLock`, also across processes). Products are
+synced concurrently; for each: the feature catalogue (when due), the test list (all of it
+on a full sync or a product never read completely, else only what is new), then the bugs
+that are due. Every page and bug batch is committed as it arrives, so an interrupted sync
+keeps its work and the next one resumes without duplicates. Each run is recorded as a
+sync event; what could not be fetched is recorded as problems.
+
+Bug freshness: a test's bugs are due when never fetched completely, when the last fetch
+failed, when the test is mutable and its bugs are older than `settings.bug_ttl_s`, or when
+it became final (archived, cancelled) after its bugs were fetched. Final tests' bugs are
+otherwise never fetched again unless forced.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import cast
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from testio.client import TestIOClient
+from testio.domain.sync import (
+    BugRefreshResult,
+    ProductSyncSummary,
+    SyncProgress,
+    SyncResult,
+    SyncStatus,
+)
+from testio.errors import ApiError, AuthenticationError, ServiceStateError, SyncInProgressError
+from testio.payloads import Product
+from testio.repositories import (
+    NewProblem,
+    SyncEventCounts,
+    problem_key,
+)
+from testio.services.base import BaseService, run_to_completion
+from testio.services.batches import BugPipeline, BugTotals
+from testio.services.discovery import ProductTally
+from testio.services.updater import ProductUpdater, UpdatePlan
+from testio.services.writer import CacheWriter, as_new_problem, as_sync_problem
+from testio.synclock import DEFAULT_WAIT_S, SyncLock
+
+log = logging.getLogger("testio.sync")
+
+ProgressCallback = Callable[[SyncProgress], Awaitable[None] | None]
+McpProgress = Callable[[float, float | None, str], Awaitable[None]]
+
+
+async def _emit(progress: ProgressCallback | None, event: SyncProgress) -> None:
+    if progress is None:
+        return
+    outcome = progress(event)
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+def _root_error(exc: BaseException) -> BaseException:
+    """The first real error inside (nested) task-group exception groups."""
+    cancelled = anyio.get_cancelled_exc_class()
+    while isinstance(exc, BaseExceptionGroup):
+        group = cast("BaseExceptionGroup[BaseException]", exc)
+        inner = list(group.exceptions)
+        real = [e for e in inner if not isinstance(e, cancelled)]
+        exc = (real or inner)[0]
+    return exc
+
+
+class SyncService(BaseService):
+    """Syncs the cache with the TestIO API; one run (or bug refresh) per unit of work."""
+
+    # ---- public ---------------------------------------------------------------------------
+
+    async def sync(
+        self,
+        product_ids: Sequence[int] | None = None,
+        *,
+        full: bool = False,
+        progress: ProgressCallback | None = None,
+        force_bugs: bool = False,
+        wait: bool = True,
+        lock_timeout: float = DEFAULT_WAIT_S,
+        trigger: str = "manual",
+    ) -> SyncResult:
+        """Sync all products (or `product_ids`); `full` re-reads every test page.
+
+        `wait=False` raises `SyncInProgressError` at once when another sync runs; otherwise
+        this waits up to `lock_timeout` seconds for it. `force_bugs` re-fetches the bugs of
+        every test of the synced products, final ones included.
+        """
+        client = self.client
+        lock = SyncLock(self._engine(), wait=False)
+        try:
+            await lock.acquire()
+        except SyncInProgressError:
+            if not wait:
+                raise
+            await _emit(progress, SyncProgress("waiting", "Waiting for another sync to finish…"))
+            lock = SyncLock(self._engine(), wait=True, timeout=lock_timeout)
+            await lock.acquire()
+        try:
+            return await self._run(
+                client,
+                lock,
+                None if product_ids is None else list(dict.fromkeys(product_ids)),
+                full=full,
+                force_bugs=force_bugs,
+                progress=progress,
+                trigger=trigger,
+            )
+        finally:
+            await lock.release()
+
+    async def sync_now(
+        self,
+        product_ids: Sequence[int] | None = None,
+        *,
+        full: bool = False,
+        progress: McpProgress | None = None,
+        wait: bool = True,
+    ) -> SyncResult:
+        """`sync` for the MCP tool: progress as (products done, products total, message)."""
+
+        async def report(event: SyncProgress) -> None:
+            if progress is not None:
+                total = float(event.products_total) if event.products_total else None
+                await progress(float(event.products_done), total, event.message)
+
+        return await self.sync(product_ids, full=full, progress=report, wait=wait, trigger="mcp")
+
+    async def refresh_bugs(
+        self,
+        test_ids: Collection[int],
+        *,
+        force: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> BugRefreshResult:
+        """Bring the bugs of cached tests up to date (TTL rule; `force` fetches them all).
+
+        Runs without the sync lock (its writes are upserts by id and short transactions).
+        Progress is reported after each batch.
+        """
+        client = self.client
+        before = client.requests_made
+        wanted = set(test_ids)
+        writer = CacheWriter(self.repos, self.commit, self.now)
+        known = {t.id for t in await self.repos.tests.get_many(wanted)}
+        due = []
+        if known:
+            due = await self.repos.tests.due_for_bugs(
+                now=self.now(), ttl_s=self.settings.bug_ttl_s, test_ids=known, force=force
+            )
+        totals = BugTotals()
+        if due:
+            message = f"Fetching the bugs of {len(due)} test(s)…"
+            await _emit(progress, SyncProgress("bugs", message))
+
+            async def on_batch(done: BugTotals) -> None:
+                event = SyncProgress(
+                    "bugs",
+                    f"Bug batch {done.batches_done}/{done.batches_total} done",
+                    bug_batches_done=done.batches_done,
+                    bug_batches_total=done.batches_total,
+                    bugs_written=done.upserted,
+                )
+                await _emit(progress, event)
+
+            try:
+                async with anyio.create_task_group() as tg:
+                    pipeline = BugPipeline(
+                        client,
+                        writer,
+                        tg,
+                        limiter=self._limiter(),
+                        max_ids=self.settings.bug_batch_size,
+                        on_batch=on_batch,
+                        totals=totals,
+                    )
+                    pipeline.add(due)
+                    pipeline.flush()
+            except BaseExceptionGroup as group:
+                raise _root_error(group) from None
+            if totals.refreshed:
+                await writer.resolve_bug_problems()
+        due_ids = {d.test_id for d in due}
+        return BugRefreshResult(
+            refreshed=tuple(sorted(totals.refreshed)),
+            up_to_date=tuple(sorted(known - due_ids)),
+            failed=tuple(sorted(totals.failed)),
+            unknown=tuple(sorted(wanted - known)),
+            bugs_upserted=totals.upserted,
+            bugs_deleted=totals.deleted,
+            requests=client.requests_made - before,
+            problems=tuple(as_sync_problem(p) for p in writer.problems.values()),
+        )
+
+    # ---- the run --------------------------------------------------------------------------
+
+    def _engine(self) -> AsyncEngine:
+        bind = self.session.bind
+        if not isinstance(bind, AsyncEngine):
+            raise ServiceStateError("SyncService needs a session factory bound to an AsyncEngine.")
+        return bind
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        return anyio.CapacityLimiter(max(1, self.settings.max_in_flight))
+
+    async def _run(
+        self,
+        client: TestIOClient,
+        lock: SyncLock,
+        product_ids: list[int] | None,
+        *,
+        full: bool,
+        force_bugs: bool,
+        progress: ProgressCallback | None,
+        trigger: str,
+    ) -> SyncResult:
+        started = self.now()
+        clock = time.perf_counter()
+        before = client.requests_made
+        await self.repos.sync_events.abandon_running(at=started)
+        event_id = await self.repos.sync_events.start(
+            started_at=started, trigger=trigger, full=full, product_ids=product_ids
+        )
+        await self.commit()
+        writer = CacheWriter(
+            self.repos, self.commit, self.now, sync_id=event_id, keep_alive=lock.keep_alive
+        )
+        tallies: list[ProductTally] = []
+
+        def counts() -> SyncEventCounts:
+            return SyncEventCounts(
+                products=len(tallies),
+                tests_new=sum(t.tests_new for t in tallies),
+                tests_updated=sum(t.tests_updated for t in tallies),
+                bugs_upserted=sum(t.bugs_upserted for t in tallies),
+                bugs_deleted=sum(t.bugs_deleted for t in tallies),
+                requests=client.requests_made - before,
+                problems=len(writer.problems),
+            )
+
+        try:
+            await self._sync_products(
+                client,
+                writer,
+                tallies,
+                product_ids,
+                plan=UpdatePlan(full=full, force_bugs=force_bugs),
+                progress=progress,
+            )
+        except BaseException as exc:
+            error = _root_error(exc)
+            cancelled = isinstance(error, anyio.get_cancelled_exc_class() | KeyboardInterrupt)
+            status: SyncStatus = "cancelled" if cancelled else "failed"
+            message = "The sync was cancelled." if cancelled else f"{error}"
+
+            async def record_end() -> None:
+                await self.session.rollback()
+                await self.repos.sync_events.finish(
+                    event_id,
+                    status=status,
+                    ended_at=self.now(),
+                    duration_s=time.perf_counter() - clock,
+                    counts=counts(),
+                    error=message,
+                )
+                await self.session.commit()
+
+            try:
+                await run_to_completion(record_end)
+            except Exception:
+                log.exception("recording the end of sync %d failed", event_id)
+            if error is not exc:
+                raise error from None
+            raise
+        problems = tuple(as_sync_problem(p) for p in writer.problems.values())
+        complete = not problems and all(t.complete for t in tallies)
+        status = "success" if complete else "partial"
+        ended = self.now()
+        duration = time.perf_counter() - clock
+        await self.repos.sync_events.finish(
+            event_id, status=status, ended_at=ended, duration_s=duration, counts=counts()
+        )
+        await self.commit()
+        total = counts()
+        return SyncResult(
+            status=status,
+            complete=complete,
+            event_id=event_id,
+            trigger=trigger,
+            full=full,
+            started_at=started,
+            ended_at=ended,
+            duration_s=round(duration, 3),
+            products=total.products,
+            tests_new=total.tests_new,
+            tests_updated=total.tests_updated,
+            bugs_upserted=total.bugs_upserted,
+            bugs_deleted=total.bugs_deleted,
+            requests=total.requests,
+            problems=problems,
+            per_product=tuple(
+                ProductSyncSummary(
+                    id=t.id,
+                    name=t.name,
+                    pages=t.pages,
+                    tests_seen=t.tests_seen,
+                    tests_new=t.tests_new,
+                    tests_updated=t.tests_updated,
+                    bug_batches=t.bug_batches_done,
+                    bugs_upserted=t.bugs_upserted,
+                    bugs_deleted=t.bugs_deleted,
+                    complete=t.complete,
+                )
+                for t in tallies
+            ),
+        )
+
+    async def _sync_products(
+        self,
+        client: TestIOClient,
+        writer: CacheWriter,
+        tallies: list[ProductTally],
+        product_ids: list[int] | None,
+        *,
+        plan: UpdatePlan,
+        progress: ProgressCallback | None,
+    ) -> None:
+        await _emit(progress, SyncProgress("products", "Reading the product list…"))
+        products, problems = await client.list_products()
+        listed_at = self.now()
+        await writer.record(as_new_problem(p) for p in problems)
+        await writer.write(lambda r: r.products.upsert(products, listed_at=listed_at))
+        selected = products
+        if product_ids is not None:
+            wanted = set(product_ids)
+            selected = [p for p in products if p.id in wanted]
+            for pid in sorted(wanted - {p.id for p in products}):
+                message = f"Product {pid} is not on this account (or this token cannot see it); it was skipped."
+                writer.note([NewProblem("product", problem_key("product", pid), pid, message)])
+        rows = {p.id: p for p in await writer.read(lambda r: r.products.list_all())}
+        tallies.extend(ProductTally(id=p.id, name=p.name) for p in selected)
+        done = 0
+
+        async def on_change(tally: ProductTally) -> None:
+            await _emit(progress, _event(tally, done, len(tallies)))
+
+        updater = ProductUpdater(
+            client,
+            writer,
+            self.settings,
+            self.now,
+            plan=plan,
+            limiter=self._limiter(),
+            on_change=on_change,
+        )
+
+        async def one(product: Product, tally: ProductTally) -> None:
+            nonlocal done
+            try:
+                await updater.update(product, rows.get(product.id), tally)
+            except BaseException as exc:
+                error = _root_error(exc)
+                if isinstance(error, AuthenticationError) or not isinstance(error, ApiError):
+                    raise
+                tally.complete = False
+                message = (
+                    f"Product {product.id} could not be synced completely ({error}); "
+                    "the next sync tries again."
+                )
+                log.warning("%s", message)
+                key = problem_key("product", product.id)
+                await writer.record([NewProblem("product", key, product.id, message)])
+            tally.phase = "done"
+            done += 1
+            await on_change(tally)
+
+        async with anyio.create_task_group() as tg:
+            for product, tally in zip(selected, tallies, strict=True):
+                tg.start_soon(one, product, tally)
+
+
+def _event(tally: ProductTally, done: int, total: int) -> SyncProgress:
+    """The progress event for a product's state."""
+    if tally.phase == "done":
+        message = f"{tally.name}: done ({tally.tests_new} new tests, {tally.bugs_upserted} bugs)"
+    elif tally.phase == "bugs":
+        message = f"{tally.name}: bug batch {tally.bug_batches_done}/{tally.bug_batches_total}"
+    else:
+        message = (
+            f"{tally.name}: page {tally.pages}, {tally.tests_seen} tests ({tally.tests_new} new)"
+        )
+    return SyncProgress(
+        phase=tally.phase,
+        message=message,
+        product_id=tally.id,
+        product_name=tally.name,
+        pages_done=tally.pages,
+        tests_seen=tally.tests_seen,
+        tests_new=tally.tests_new,
+        bug_batches_done=tally.bug_batches_done,
+        bug_batches_total=tally.bug_batches_total,
+        bugs_written=tally.bugs_upserted,
+        products_done=done,
+        products_total=total,
+    )
