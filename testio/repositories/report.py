@@ -101,4 +101,4 @@ class ReportRepository:
             .group_by(BugRow.severity)
             .order_by(func.count().desc(), BugRow.severity)
         )
-        return {str(severity): int(n) for severity, n in rows.tuples()}
+        return {str(severity): int(n) for severity, n in rows}

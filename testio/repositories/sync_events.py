@@ -130,4 +130,4 @@ class SyncEventRepository:
         if within is not None:
             stmt = stmt.where(SyncEventRow.started_at >= now - within)
         rows = await self.session.execute(stmt)
-        return dict(rows)
+        return {str(status): int(n) for status, n in rows.all()}

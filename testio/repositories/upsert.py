@@ -6,10 +6,11 @@ path (one SELECT of the existing keys, then an executemany UPDATE and an execute
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Table, bindparam, select, tuple_, update
+from sqlalchemy import Executable, Table, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,26 +53,23 @@ async def upsert_rows(
     if generic or dialect not in ("sqlite", "postgresql"):
         await _generic_upsert(session, table, rows, key=key, update_columns=columns)
         return
-    if dialect == "sqlite":
-        stmt_sqlite = sqlite.insert(table)
-        stmt: Any = (
-            stmt_sqlite.on_conflict_do_update(
-                index_elements=list(key), set_={c: stmt_sqlite.excluded[c] for c in columns}
-            )
-            if columns
-            else stmt_sqlite.on_conflict_do_nothing(index_elements=list(key))
-        )
-    else:
-        stmt_pg = postgresql.insert(table)
-        stmt = (
-            stmt_pg.on_conflict_do_update(
-                index_elements=list(key), set_={c: stmt_pg.excluded[c] for c in columns}
-            )
-            if columns
-            else stmt_pg.on_conflict_do_nothing(index_elements=list(key))
-        )
+    stmt = _on_conflict(dialect, table, tuple(key), tuple(columns))
     for chunk in chunked(rows, CHUNK):
         await session.execute(stmt, list(chunk))
+
+
+@functools.lru_cache(maxsize=256)
+def _on_conflict(
+    dialect: str, table: Table[Any], key: tuple[str, ...], columns: tuple[str, ...]
+) -> Executable:
+    """The INSERT ... ON CONFLICT statement for a table and column set (built once)."""
+    module = sqlite if dialect == "sqlite" else postgresql
+    insert = module.insert(table)
+    if not columns:
+        return insert.on_conflict_do_nothing(index_elements=list(key))
+    return insert.on_conflict_do_update(
+        index_elements=list(key), set_={c: insert.excluded[c] for c in columns}
+    )
 
 
 async def _generic_upsert(

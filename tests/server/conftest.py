@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,10 +71,15 @@ async def synced(world: World) -> World:
     return world
 
 
+Connect = Callable[[], Client]
+
+
 @pytest.fixture(params=["legacy", "auto"])
-async def mcp(request: pytest.FixtureRequest, synced: World) -> AsyncIterator[Client]:
-    async with Client(synced.server(), mode=request.param) as client:
-        yield client
+def connect(request: pytest.FixtureRequest, synced: World) -> Connect:
+    """Opens an in-memory MCP client of the server (used as `async with connect() as mcp:`).
 
-
-ClientFactory = Callable[..., Client]
+    The client is entered inside each test, not in a fixture: its task group must be entered
+    and left by the same task.
+    """
+    mode = request.param
+    return lambda: Client(synced.server(), mode=mode)

@@ -10,9 +10,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from mcp import Client
 
-from tests.server.conftest import World
+from tests.server.conftest import Connect, World
 from tests.server.test_tools import biggest, call, call_error
 
 
@@ -25,52 +24,55 @@ from tests.server.test_tools import biggest, call, call_error
     ],
 )
 async def test_output_file_writes_every_test_row_in_the_format_of_its_extension(
-    mcp: Client, synced: World, name: str, check: str
+    connect: Connect, synced: World, name: str, check: str
 ) -> None:
-    product = biggest(synced)
-    data = await call(
-        mcp,
-        "generate_ebr_report",
-        {"product_id": product["id"], "output_file": name, "max_rows": 1},
-    )
-    path = Path(data["output_file"])
-    assert path == synced.settings.reports_dir.resolve() / name
-    text = path.read_text(encoding="utf-8")
-    total = data["tests_in_scope"]
-    if check == "json":
-        assert len(json.loads(text)["tests"]) == total
-    elif check == "csv":
-        assert len(list(csv.DictReader(io.StringIO(text)))) == total
-    else:
-        assert text.startswith(f"# EBR report: {product['name']}")
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    async with connect() as mcp:
+        product = biggest(synced)
+        data = await call(
+            mcp,
+            "generate_ebr_report",
+            {"product_id": product["id"], "output_file": name, "max_rows": 1},
+        )
+        path = Path(data["output_file"])
+        assert path == synced.settings.reports_dir.resolve() / name
+        text = path.read_text(encoding="utf-8")
+        total = data["tests_in_scope"]
+        if check == "json":
+            assert len(json.loads(text)["tests"]) == total
+        elif check == "csv":
+            assert len(list(csv.DictReader(io.StringIO(text)))) == total
+        else:
+            assert text.startswith(f"# EBR report: {product['name']}")
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
 @pytest.mark.parametrize(
     "name", ["/etc/passwd", "../escape.json", "a/../../escape.md", "~/x.json", "C:\\x.json"]
 )
 async def test_output_file_outside_the_reports_directory_is_refused(
-    mcp: Client, synced: World, name: str
+    connect: Connect, synced: World, name: str
 ) -> None:
-    product = biggest(synced)
-    message = await call_error(
-        mcp, "generate_ebr_report", {"product_id": product["id"], "output_file": name}
-    )
-    assert "reports directory" in message
-    assert not (synced.settings.reports_dir.parent / "escape.json").exists()
+    async with connect() as mcp:
+        product = biggest(synced)
+        message = await call_error(
+            mcp, "generate_ebr_report", {"product_id": product["id"], "output_file": name}
+        )
+        assert "reports directory" in message
+        assert not (synced.settings.reports_dir.parent / "escape.json").exists()
 
 
 async def test_output_file_through_a_symlink_out_is_refused(
-    mcp: Client, synced: World, tmp_path: Path
+    connect: Connect, synced: World, tmp_path: Path
 ) -> None:
-    reports = synced.settings.reports_dir
-    reports.mkdir(parents=True, exist_ok=True)
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (reports / "link").symlink_to(outside)
-    product = biggest(synced)
-    message = await call_error(
-        mcp, "generate_ebr_report", {"product_id": product["id"], "output_file": "link/x.json"}
-    )
-    assert "symlinks out are refused" in message
-    assert list(outside.iterdir()) == []
+    async with connect() as mcp:
+        reports = synced.settings.reports_dir
+        reports.mkdir(parents=True, exist_ok=True)
+        outside = tmp_path / "outside"
+        outside.mkdir()
+        (reports / "link").symlink_to(outside)
+        product = biggest(synced)
+        message = await call_error(
+            mcp, "generate_ebr_report", {"product_id": product["id"], "output_file": "link/x.json"}
+        )
+        assert "symlinks out are refused" in message
+        assert list(outside.iterdir()) == []
