@@ -144,14 +144,21 @@ class TestRepository:
         return sorted(found, key=lambda t: t.id)
 
     async def known_ids(
-        self, test_ids: Collection[int], *, seen_by_sync_id: int | None = None
+        self,
+        test_ids: Collection[int],
+        *,
+        seen_by_sync_id: int | None = None,
+        statuses: Collection[str] | None = None,
     ) -> set[int]:
-        """The ids among `test_ids` that are cached (first seen by `seen_by_sync_id` or earlier)."""
+        """The ids among `test_ids` that are cached, optionally only those first seen by sync
+        `seen_by_sync_id` or earlier and only those whose cached status is in `statuses`."""
         known: set[int] = set()
         for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
             stmt = select(TestRow.id).where(TestRow.id.in_(chunk))
             if seen_by_sync_id is not None:
                 stmt = stmt.where(TestRow.first_sync_id <= seen_by_sync_id)
+            if statuses is not None:
+                stmt = stmt.where(TestRow.status.in_(sorted(statuses)))
             known.update(await self.session.scalars(stmt))
         return known
 

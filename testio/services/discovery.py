@@ -7,11 +7,14 @@ ordered, and there is no paging metadata (a short page ends the list).
   client caps requests in flight for everyone). With tests cached, all the pages they
   suggest are requested at once; otherwise the window starts at 2 and grows by one after
   every full page up to `SPECULATION`, so few requests are wasted past the end.
-* An incremental read goes page by page, newest first. The first test that was already
-  cached when the product was last read completely anchors the stop: reading stops after
-  the first page whose last test ended strictly before the anchor's `end_at`, so tests
-  tied with the anchor on the next page are still found. Tests cached by an unfinished
-  run do not anchor, so an interrupted sync resumes where it stopped.
+* An incremental read goes page by page, newest first, and stops after the first page
+  whose last test ended strictly before the anchor: the first test on the pages read
+  that the last complete read of this product had already seen ended (locked or
+  archived). A test created since then ends after it, so it is listed above it; a test
+  tied with it may be listed after it, hence "strictly", which reads one more page when
+  the tie reaches a page boundary. Tests that were still scheduled or running do not
+  anchor (new tests may end before them), and neither do tests cached by an unfinished
+  run, so an interrupted sync resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ MAX_PAGE_FAILURES: Final = 3
 
 SPECULATION: Final = 4
 """Pages a full read keeps in flight when the cache cannot tell how many there are."""
+
+SETTLED: Final = frozenset({"locked", "archived"})
+"""Statuses of tests that have ended: their place in the list is fixed."""
 
 LIST_PROBLEMS: Final = ("test_page", "payload")
 """Problem kinds a complete read of a product's test list can resolve."""
@@ -129,14 +135,16 @@ class TestDiscovery:
                 return False
             ids = [t.id for t in found.tests]
 
-            async def known(repos: Repositories, ids: list[int] = ids) -> set[int]:
-                return await repos.tests.known_ids(ids, seen_by_sync_id=known_sync_id)
+            async def settled(repos: Repositories, ids: list[int] = ids) -> set[int]:
+                return await repos.tests.known_ids(
+                    ids, seen_by_sync_id=known_sync_id, statuses=SETTLED
+                )
 
-            cached = await self._writer.read(known)
+            anchors = await self._writer.read(settled)
             await self._store(tally, found)
             if anchor is None:
                 anchor = next(
-                    (t.end_at for t in found.tests if t.id in cached and t.end_at is not None),
+                    (t.end_at for t in found.tests if t.id in anchors and t.end_at is not None),
                     None,
                 )
             if found.is_last:

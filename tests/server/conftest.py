@@ -16,7 +16,7 @@ from testio.config import Settings
 from testio.sandbox import Sandbox, SandboxConfig, create_app, sandbox_of
 from testio.server import build_server
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 API_URL = "http://sandbox.test/customer/v2"
 
 
@@ -38,12 +38,12 @@ class World:
             refresh_interval_s=0,
         )
 
-    def app(self, **overrides: Any) -> App:
+    def app(self, *, at: Callable[[], datetime] = clock, **overrides: Any) -> App:
         import attrs
 
         settings = attrs.evolve(self.settings, **overrides) if overrides else self.settings
         return App(
-            settings, transport=httpx.ASGITransport(app=self.asgi), clock=clock, backoff_base=0.0
+            settings, transport=httpx.ASGITransport(app=self.asgi), clock=at, backoff_base=0.0
         )
 
     def server(self, **overrides: Any) -> Any:
@@ -62,7 +62,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> World:
-    return World(tmp_path, SandboxConfig(seed=7, size="small", now=NOW))
+    return World(tmp_path, SandboxConfig(seed=1, size="small", now=NOW))
 
 
 @pytest.fixture

@@ -1,0 +1,168 @@
+"""A full sync caches exactly what the API serves, and records what it cannot."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import select
+from sync_world import SyncWorld
+
+from testio.domain.sync import SyncProgress
+from testio.models import FeatureRow, ProductRow, SyncEventRow
+
+
+async def test_a_full_sync_caches_every_test_of_the_ground_truth_except_poisoned_ones(
+    medium: SyncWorld,
+) -> None:
+    """Test ids and statuses equal the sandbox's, minus the tests that poison the list."""
+    cached = await medium.tests()
+    truth = medium.truth_tests()
+    assert {t: row.status for t, row in cached.items()} == {
+        t: test["status"] for t, test in truth.items()
+    }
+
+
+async def test_a_full_sync_caches_every_bug_with_its_status_flags(medium: SyncWorld) -> None:
+    """Bug ids, statuses, auto-accepted and known flags equal the sandbox's."""
+    cached = await medium.bugs()
+    truth = {
+        b["id"]: (b["status"], b["auto_accepted"], b["known"], test_id)
+        for test_id, test in medium.truth_tests().items()
+        for b in test["bugs"]
+    }
+    assert len(truth) > 7000
+    assert {
+        b: (row.status, row.auto_accepted, row.known, row.test_id) for b, row in cached.items()
+    } == truth
+
+
+async def test_each_test_knows_its_bug_count_and_when_its_bugs_were_fetched(
+    medium: SyncWorld,
+) -> None:
+    """After a full sync every test's bugs are complete and counted."""
+    cached = await medium.tests()
+    truth = medium.truth_tests()
+    assert all(row.bugs_complete and row.bugs_synced_at is not None for row in cached.values())
+    assert {t: row.bug_count for t, row in cached.items()} == {
+        t: len(test["bugs"]) for t, test in truth.items()
+    }
+
+
+async def test_poisoned_tests_are_recorded_as_ranges_between_their_neighbours(
+    medium: SyncWorld,
+) -> None:
+    """Each poisoned test is an open test_page problem naming the tests around the gap."""
+    expected: set[tuple[int, int | None, int | None]] = set()
+    for product in medium.truth():
+        tests = product["tests"]
+        for i, test in enumerate(tests):
+            if test["poisoned"]:
+                before = tests[i - 1]["id"] if i > 0 else None
+                after = tests[i + 1]["id"] if i + 1 < len(tests) else None
+                expected.add((product["id"], before, after))
+    problems = await medium.problems()
+    assert len(expected) == 3
+    assert {
+        (p.product_id, p.before_test_id, p.after_test_id)
+        for p in problems
+        if p.kind == "test_page"
+    } == expected
+
+
+async def test_features_are_cached_with_the_sections_that_list_them(medium: SyncWorld) -> None:
+    """Each product's catalogue matches the sandbox's feature ids."""
+    async with medium.factory() as session:
+        rows = list(await session.scalars(select(FeatureRow)))
+    cached = {(f.product_id, f.id) for f in rows}
+    truth = {(p["id"], fid) for p in medium.truth() for fid in p["feature_ids"]}
+    assert cached == truth
+    sectioned = {p["id"] for p in medium.truth() if p["has_sections"]}
+    assert all(f.section_ids for f in rows if f.product_id in sectioned)
+
+
+async def test_every_datetime_from_the_api_comes_back_aware_utc(medium: SyncWorld) -> None:
+    """Mixed API offsets are stored as instants and read back in UTC."""
+    cached = await medium.tests()
+    bugs = await medium.bugs()
+    moments = [t.end_at for t in cached.values()] + [b.reported_at for b in bugs.values()]
+    assert all(m is None or m.tzinfo is UTC for m in moments)
+
+
+async def test_environment_credentials_never_reach_the_cache_file(medium: SyncWorld) -> None:
+    """No username or password of any test environment is in the database file."""
+    secrets = {
+        value
+        for env in medium.sandbox.dataset.environments.values()
+        for value in (env.username, env.password)
+        if len(value) >= 6
+    }
+    await medium.engine.dispose()
+    content = medium.db_file.read_bytes()
+    assert secrets
+    assert not [s for s in secrets if s.encode() in content]
+
+
+async def test_a_full_sync_ends_partial_with_a_sentence_per_missing_range(
+    small: SyncWorld,
+) -> None:
+    """Poisoned tests make the result partial; each problem is one readable sentence."""
+    result = await small.sync(full=True)
+    assert (result.status, result.complete) == ("partial", False)
+    assert [p.kind for p in result.problems] == ["test_page"]
+    assert result.problems[0].message.endswith(".")
+    assert result.tests_new == len(small.truth_tests())
+
+
+async def test_a_sync_run_is_recorded_with_its_counts(small: SyncWorld) -> None:
+    """The sync event holds status, trigger, counts, requests and duration."""
+    result = await small.sync(full=True, trigger="test")
+    async with small.factory() as session:
+        event = await session.get(SyncEventRow, result.event_id)
+    assert event is not None
+    assert (event.status, event.trigger, event.full) == ("partial", "test", True)
+    assert (event.products, event.tests_new, event.bugs_upserted) == (
+        3,
+        result.tests_new,
+        result.bugs_upserted,
+    )
+    assert event.requests == sum(small.requests().values())
+    assert event.duration_s is not None
+    assert event.ended_at is not None
+
+
+async def test_products_are_marked_synced_when_every_phase_finished(small: SyncWorld) -> None:
+    """Each product has its list-read, features and sync times after a full sync."""
+    await small.sync(full=True)
+    async with small.factory() as session:
+        products = list(await session.scalars(select(ProductRow)))
+    assert len(products) == 3
+    assert all(
+        p.synced_at == small.clock.now
+        and p.tests_synced_at == small.clock.now
+        and p.features_synced_at == small.clock.now
+        for p in products
+    )
+
+
+async def test_progress_reports_pages_tests_and_bug_batches_per_product(
+    small: SyncWorld,
+) -> None:
+    """Events name the product and count pages, tests and batches; each product ends done."""
+    events: list[SyncProgress] = []
+    await small.sync(full=True, progress=events.append)
+    done = [e for e in events if e.phase == "done"]
+    assert {e.product_id for e in done} == {p["id"] for p in small.truth()}
+    assert done[-1].products_done == done[-1].products_total == 3
+    assert sum(e.tests_seen for e in done) == len(small.truth_tests())
+    assert all(e.bug_batches_done == e.bug_batches_total > 0 for e in done)
+    assert any(e.phase == "tests" and e.pages_done > 0 for e in events)
+
+
+async def test_only_the_requested_products_are_synced(small: SyncWorld) -> None:
+    """`product_ids` limits the run; an id the account does not have is a problem."""
+    wanted = small.truth()[2]["id"]
+    result = await small.sync(product_ids=[wanted, 424242])
+    cached = await small.tests()
+    assert {row.product_id for row in cached.values()} == {wanted}
+    assert [(p.kind, p.product_id) for p in result.problems] == [("product", 424242)]
+    assert result.status == "partial"
