@@ -67,16 +67,27 @@ class BugRepository:
         await upsert_rows(self.session, table_of(BugRow), rows)
         return len(rows)
 
-    async def delete_missing(self, test_ids: Collection[int], keep: Collection[int]) -> int:
-        """Delete the cached bugs of `test_ids` whose id is not in `keep`; returns how many."""
+    async def delete_missing(
+        self, test_ids: Collection[int], keep: Collection[int]
+    ) -> dict[int, int]:
+        """Delete the cached bugs of `test_ids` whose id is not in `keep`.
+
+        Returns how many bugs were deleted per test (tests that lost none are left out).
+        """
         keep_set = set(keep)
         gone: list[int] = []
+        per_test: dict[int, int] = {}
         for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
-            ids = await self.session.scalars(select(BugRow.id).where(BugRow.test_id.in_(chunk)))
-            gone.extend(i for i in ids if i not in keep_set)
+            rows = await self.session.execute(
+                select(BugRow.id, BugRow.test_id).where(BugRow.test_id.in_(chunk))
+            )
+            for bug_id, test_id in rows:
+                if bug_id not in keep_set:
+                    gone.append(bug_id)
+                    per_test[test_id] = per_test.get(test_id, 0) + 1
         for chunk in chunked(gone, IN_CHUNK):
             await self.session.execute(delete(table_of(BugRow)).where(BugRow.id.in_(chunk)))
-        return len(gone)
+        return per_test
 
     async def get(self, bug_id: int) -> BugRow | None:
         """One bug, or None."""

@@ -54,13 +54,17 @@ class BugTotals:
     refreshed: list[int] = attrs.Factory(list[int])
     failed: list[int] = attrs.Factory(list[int])
 
-    def add(self, counts: BugWriteCounts) -> None:
-        """Count one written batch."""
+    def add(self, counts: BugWriteCounts, only: Callable[[int], bool] | None = None) -> None:
+        """Count one written batch; with `only(test_id)`, count just those tests' part."""
         self.batches_done += 1
-        self.upserted += counts.upserted
-        self.deleted += counts.deleted
-        self.refreshed.extend(counts.refreshed)
-        self.failed.extend(counts.failed)
+        if only is None:
+            self.upserted += counts.upserted
+            self.deleted += counts.deleted
+            self.refreshed.extend(counts.refreshed)
+            self.failed.extend(counts.failed)
+            return
+        self.refreshed.extend(t for t in counts.refreshed if only(t))
+        self.failed.extend(t for t in counts.failed if only(t))
 
 
 def _failed_batch(ids: tuple[int, ...], exc: ApiError) -> BugBatch:
@@ -76,9 +80,11 @@ class BugPipeline:
     """Fetches bug batches while more due tests keep arriving (e.g. page by page).
 
     `add` queues due tests and starts every batch that is full; `flush` starts the rest.
-    Batches run in the given task group, at most `limiter` fetched but not yet written
-    (which bounds memory); each is written as soon as it arrives. A batch the API refuses
-    outright marks its tests failed (they keep their older bugs); a wrong token ends it all.
+    Batches may mix products. They run in the given task group, at most `limiter` fetched
+    but not yet written (which bounds memory); each is written as soon as it arrives. A
+    batch the API refuses outright marks its tests failed (they keep their older bugs); a
+    wrong token ends it all. `totals` counts everything, `by_product` each product's part
+    (a batch counts for every product it holds); `on_batch` gets the batch's product ids.
     """
 
     def __init__(
@@ -89,7 +95,7 @@ class BugPipeline:
         *,
         limiter: anyio.CapacityLimiter,
         max_ids: int,
-        on_batch: Callable[[BugTotals], Awaitable[None]] | None = None,
+        on_batch: Callable[[Sequence[int]], Awaitable[None]] | None = None,
         totals: BugTotals | None = None,
     ) -> None:
         self._client = client
@@ -102,6 +108,7 @@ class BugPipeline:
         self.queued: set[int] = set()
         """Every test id handed to this pipeline."""
         self.totals = totals if totals is not None else BugTotals()
+        self.by_product: dict[int, BugTotals] = {}
 
     def add(self, due: Sequence[BugFetchDue]) -> None:
         """Queue due tests (ones queued before are ignored); start the batches that are full."""
@@ -120,8 +127,14 @@ class BugPipeline:
             self._start(batch)
         self._pending = []
 
+    def product_totals(self, product_id: int) -> BugTotals:
+        """The running totals of one product's part."""
+        return self.by_product.setdefault(product_id, BugTotals())
+
     def _start(self, batch: tuple[BugFetchDue, ...]) -> None:
         self.totals.batches_total += 1
+        for pid in {d.product_id for d in batch}:
+            self.product_totals(pid).batches_total += 1
         self._tg.start_soon(self._run, batch)
 
     async def _run(self, batch: tuple[BugFetchDue, ...]) -> None:
@@ -136,5 +149,12 @@ class BugPipeline:
                 fetched = _failed_batch(ids, exc)
             counts = await self._writer.write_bugs(fetched, product_of)
         self.totals.add(counts)
+        products = sorted(set(product_of.values()))
+        for pid in products:
+            part = self.product_totals(pid)
+            part.add(counts, only=lambda t, pid=pid: product_of.get(t) == pid)
+            upserted, deleted = counts.by_product.get(pid, (0, 0))
+            part.upserted += upserted
+            part.deleted += deleted
         if self._on_batch is not None:
-            await self._on_batch(self.totals)
+            await self._on_batch(products)

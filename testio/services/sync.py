@@ -160,13 +160,13 @@ class SyncService(BaseService):
             message = f"Fetching the bugs of {len(due)} test(s)…"
             await _emit(progress, SyncProgress("bugs", message))
 
-            async def on_batch(done: BugTotals) -> None:
+            async def on_batch(_: Sequence[int]) -> None:
                 event = SyncProgress(
                     "bugs",
-                    f"Bug batch {done.batches_done}/{done.batches_total} done",
-                    bug_batches_done=done.batches_done,
-                    bug_batches_total=done.batches_total,
-                    bugs_written=done.upserted,
+                    f"Bug batch {totals.batches_done}/{totals.batches_total} done",
+                    bug_batches_done=totals.batches_done,
+                    bug_batches_total=totals.batches_total,
+                    bugs_written=totals.upserted,
                 )
                 await _emit(progress, event)
 
@@ -346,25 +346,31 @@ class SyncService(BaseService):
                 writer.note([NewProblem("product", problem_key("product", pid), pid, message)])
         rows = {p.id: p for p in await writer.read(lambda r: r.products.list_all())}
         tallies.extend(ProductTally(id=p.id, name=p.name) for p in selected)
+        by_id = {t.id: t for t in tallies}
+        read_all: dict[int, bool] = {}
         done = 0
 
         async def on_change(tally: ProductTally) -> None:
             await _emit(progress, _event(tally, done, len(tallies)))
 
+        async def on_batch(product_ids: Sequence[int]) -> None:
+            for pid in product_ids:
+                tally, part = by_id[pid], bugs.product_totals(pid)
+                tally.bug_batches_done = part.batches_done
+                tally.bug_batches_total = part.batches_total
+                tally.bugs_upserted = part.upserted
+                tally.bugs_deleted = part.deleted
+                await on_change(tally)
+
         updater = ProductUpdater(
-            client,
-            writer,
-            self.settings,
-            self.now,
-            plan=plan,
-            limiter=self._limiter(),
-            on_change=on_change,
+            client, writer, self.settings, self.now, plan=plan, on_change=on_change
         )
 
         async def one(product: Product, tally: ProductTally) -> None:
-            nonlocal done
             try:
-                await updater.update(product, rows.get(product.id), tally)
+                read_all[product.id] = await updater.update(
+                    product, rows.get(product.id), tally, bugs
+                )
             except BaseException as exc:
                 error = _root_error(exc)
                 if isinstance(error, AuthenticationError) or not isinstance(error, ApiError):
@@ -377,13 +383,36 @@ class SyncService(BaseService):
                 log.warning("%s", message)
                 key = problem_key("product", product.id)
                 await writer.record([NewProblem("product", key, product.id, message)])
+
+        bug_tasks = anyio.create_task_group()
+        bugs = BugPipeline(
+            client,
+            writer,
+            bug_tasks,
+            limiter=self._limiter(),
+            max_ids=self.settings.bug_batch_size,
+            on_batch=on_batch,
+        )
+        async with bug_tasks:
+            async with anyio.create_task_group() as product_tasks:
+                for product, tally in zip(selected, tallies, strict=True):
+                    product_tasks.start_soon(one, product, tally)
+            bugs.flush()
+        if bugs.totals.refreshed:
+            await writer.resolve_bug_problems()
+        for tally in tallies:
+            part = bugs.product_totals(tally.id)
+            if part.failed:
+                tally.complete = False
+            if read_all.get(tally.id) and not part.failed:
+                await self._mark_synced(writer, tally.id)
             tally.phase = "done"
             done += 1
             await on_change(tally)
 
-        async with anyio.create_task_group() as tg:
-            for product, tally in zip(selected, tallies, strict=True):
-                tg.start_soon(one, product, tally)
+    async def _mark_synced(self, writer: CacheWriter, product_id: int) -> None:
+        at = self.now()
+        await writer.write(lambda r: r.products.mark_synced(product_id, at))
 
 
 def _event(tally: ProductTally, done: int, total: int) -> SyncProgress:

@@ -11,7 +11,7 @@ from testio.domain.common import DataWarning, Quality, Ref
 from testio.domain.tests import BugItem, TestDetail, TestList, TestStatusReport, TestSummary
 from testio.errors import NotFoundInCacheError
 from testio.lifecycle import normalise_testing_type
-from testio.models import ProductRow, TestRow
+from testio.models import BugRow, ProductRow, TestRow
 from testio.services.base import BaseService
 from testio.services.freshness import ProgressFn, refresh_bugs
 
@@ -106,6 +106,28 @@ class TestService(BaseService):
             warnings=tuple(warnings),
         )
 
+    async def list_bugs(
+        self,
+        test_id: int,
+        *,
+        severities: Sequence[str] | None = None,
+        buckets: Sequence[str] | None = None,
+    ) -> tuple[BugItem, ...]:
+        """A test's cached bugs (most recent first), optionally only some severities and buckets.
+
+        Bugs of a changing test are refreshed first (TTL rule), as for `get_test_status`.
+        """
+        await refresh_bugs(self, [test_id])
+        if await self.repos.tests.get(test_id) is None:
+            raise NotFoundInCacheError(f"No test {test_id} in the cache; sync it first.")
+        items = [_bug_item(b) for b in await self.repos.bugs.list_for_test(test_id)]
+        return tuple(
+            b
+            for b in items
+            if (severities is None or b.severity in severities)
+            and (buckets is None or b.bucket in buckets)
+        )
+
     async def get_test_status(
         self, test_id: int, *, recent: int = 10, progress: ProgressFn | None = None
     ) -> TestStatusReport:
@@ -148,24 +170,25 @@ class TestService(BaseService):
             ),
             quality=Quality.from_buckets(buckets),
             bugs_by_severity=await self.repos.bugs.severity_counts([test_id]),
-            recent_bugs=tuple(
-                BugItem(
-                    id=b.id,
-                    title=b.title,
-                    severity=b.severity,
-                    status=b.status,
-                    bucket=metrics.bucket(b.status, b.auto_accepted),
-                    known=b.known,
-                    reported_at=b.reported_at,
-                    author=b.author,
-                    reject_reason=b.reject_reason,
-                )
-                for b in recent_rows
-            ),
+            recent_bugs=tuple(_bug_item(b) for b in recent_rows),
             bugs_synced_at=test.bugs_synced_at,
             data_as_of=_oldest(test.bugs_synced_at, test.synced_at),
             warnings=tuple(warnings),
         )
+
+
+def _bug_item(b: BugRow) -> BugItem:
+    return BugItem(
+        id=b.id,
+        title=b.title,
+        severity=b.severity,
+        status=b.status,
+        bucket=metrics.bucket(b.status, b.auto_accepted),
+        known=b.known,
+        reported_at=b.reported_at,
+        author=b.author,
+        reject_reason=b.reject_reason,
+    )
 
 
 def _oldest(*moments: datetime | None) -> datetime | None:

@@ -1,9 +1,10 @@
 """ProductUpdater: brings one product up to date within a sync run.
 
 Per product, concurrently: the feature catalogue when due, and the test list (all pages
-on a full sync or for a product never read completely, else only what is new) with the
-bugs of due tests fetched while the pages still arrive; last, the bugs due for other
-reasons (TTL, final status, earlier failures).
+on a full sync or for a product never read completely, else only what is new). The due
+tests of each stored page, and then the product's tests due for other reasons (TTL, final
+status, earlier failures), go to the run's bug pipeline, which fetches them in batches
+shared by all products while the pages still arrive.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from testio.config import Settings
 from testio.models import ProductRow
 from testio.payloads import Product
 from testio.repositories import BugFetchDue, Repositories
-from testio.services.batches import BugPipeline, BugTotals
+from testio.services.batches import BugPipeline
 from testio.services.discovery import LIST_PROBLEMS, ProductTally, TestDiscovery
 from testio.services.writer import CacheWriter, as_new_problem
 
@@ -50,7 +51,6 @@ class ProductUpdater:
         clock: Callable[[], datetime],
         *,
         plan: UpdatePlan,
-        limiter: anyio.CapacityLimiter,
         on_change: Callable[[ProductTally], Awaitable[None]],
     ) -> None:
         self._client = client
@@ -58,11 +58,14 @@ class ProductUpdater:
         self._settings = settings
         self._now = clock
         self._plan = plan
-        self._limiter = limiter
         self._on_change = on_change
 
-    async def update(self, product: Product, row: ProductRow | None, tally: ProductTally) -> None:
-        """Features, tests and bugs of one product; problems end up on the writer and tally."""
+    async def update(
+        self, product: Product, row: ProductRow | None, tally: ProductTally, bugs: BugPipeline
+    ) -> bool:
+        """Features and tests of one product, queueing its due tests on `bugs` (the caller
+        flushes the pipeline and waits for it). True when the test list was read to its
+        end or stop point; problems end up on the writer and the tally."""
         pid = product.id
         features_at = row.features_synced_at if row is not None else None
         features_due = (
@@ -70,46 +73,24 @@ class ProductUpdater:
         )
         tally.phase = "tests"
         await self._on_change(tally)
-        totals = BugTotals()
+
+        async def on_page(tally: ProductTally, test_ids: Sequence[int]) -> None:
+            bugs.add(await self._due(pid, test_ids))
+            tally.bug_batches_total = bugs.product_totals(pid).batches_total
+            await self._on_change(tally)
+
         read_all = False
         async with anyio.create_task_group() as tg:
             if features_due:
                 tg.start_soon(self._features, product, tally)
-            pipeline = BugPipeline(
-                self._client,
-                self._writer,
-                tg,
-                limiter=self._limiter,
-                max_ids=self._settings.bug_batch_size,
-                on_batch=lambda totals: self._count_bugs(tally, totals),
-                totals=totals,
-            )
-
-            async def on_page(tally: ProductTally, test_ids: Sequence[int]) -> None:
-                pipeline.add(await self._due(pid, test_ids))
-                tally.bug_batches_total = pipeline.totals.batches_total
-                await self._on_change(tally)
-
             read_all = await self._tests(row, tally, on_page)
-            pipeline.add(await self._due(pid, None))
-            pipeline.flush()
-            tally.phase = "bugs"
-            tally.bug_batches_total = pipeline.totals.batches_total
-            await self._on_change(tally)
-        if totals.refreshed:
-            await self._writer.resolve_bug_problems()
-        if totals.failed or not read_all:
+        bugs.add(await self._due(pid, None))
+        if not read_all:
             tally.complete = False
-        if read_all and not totals.failed:
-            at = self._now()
-            await self._writer.write(lambda r: r.products.mark_synced(pid, at))
-
-    async def _count_bugs(self, tally: ProductTally, totals: BugTotals) -> None:
-        tally.bug_batches_done = totals.batches_done
-        tally.bug_batches_total = totals.batches_total
-        tally.bugs_upserted = totals.upserted
-        tally.bugs_deleted = totals.deleted
+        tally.phase = "bugs"
+        tally.bug_batches_total = bugs.product_totals(pid).batches_total
         await self._on_change(tally)
+        return read_all
 
     async def _due(self, pid: int, test_ids: Sequence[int] | None) -> list[BugFetchDue]:
         if test_ids is not None and not test_ids:

@@ -28,12 +28,14 @@ BUG_PROBLEM = "bug_batch"
 
 @attrs.frozen
 class BugWriteCounts:
-    """What writing one fetched bug batch changed."""
+    """What writing one fetched bug batch changed, also per product."""
 
     upserted: int
     deleted: int
     refreshed: tuple[int, ...]
     failed: tuple[int, ...]
+    by_product: dict[int, tuple[int, int]]
+    """product id → (bugs upserted, bugs deleted)"""
 
 
 def as_new_problem(
@@ -165,6 +167,17 @@ class CacheWriter:
             deleted = await repos.bugs.delete_missing(
                 refreshed, keep=[b.id for b in batch.bugs if b.test_id in per_test]
             )
+            by_product: dict[int, tuple[int, int]] = {}
+            for test_id in batch.test_ids:
+                pid = product_of.get(test_id)
+                if pid is not None:
+                    up, gone = by_product.get(pid, (0, 0))
+                    by_product[pid] = (up, gone + deleted.get(test_id, 0))
+            for bug in batch.bugs:
+                pid = product_of.get(bug.test_id)
+                if pid is not None:
+                    up, gone = by_product.get(pid, (0, 0))
+                    by_product[pid] = (up + 1, gone)
             await repos.tests.mark_bugs_synced(per_test, at=now)
             if failed:
                 await repos.tests.mark_bugs_failed(failed)
@@ -172,9 +185,10 @@ class CacheWriter:
                 await repos.problems.record(noted, seen_at=now)
             return BugWriteCounts(
                 upserted=upserted,
-                deleted=deleted,
+                deleted=sum(deleted.values()),
                 refreshed=refreshed,
                 failed=tuple(sorted(failed)),
+                by_product=by_product,
             )
 
         return await self.write(change)

@@ -62,7 +62,7 @@ async def test_delete_missing_removes_only_bugs_of_the_given_tests(session: Asyn
         synced_at=T0,
     )
     deleted = await repo.delete_missing([10], keep=[1])
-    assert deleted == 1
+    assert deleted == {10: 1}
     assert [b.id for b in await repo.list_for_test(10)] == [1]
     assert await repo.count(test_id=11) == 1
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import World
+from tests.world import World
 
 INSPECTOR = os.environ.get("TESTIO_INSPECTOR") or str(
     Path.home() / ".testio-inspector/node_modules/.bin/mcp-inspector"

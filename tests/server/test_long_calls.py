@@ -12,8 +12,8 @@ from mcp import Client
 from testio.app import App
 from testio.db import connections_checked_out
 from testio.sandbox import Faults
-from tests.server.conftest import NOW, World
 from tests.server.test_tools import call
+from tests.world import NOW, World
 
 
 class Recording:
@@ -46,7 +46,7 @@ async def test_cancelled_sync_leaves_the_connection_usable_and_no_session_open(
         data = await call(mcp, "list_products")
         assert data["total"] == len(synced.products())
         with anyio.fail_after(10):
-            while await connections_checked_out(apps.apps[0].engine):
+            while await connections_checked_out(apps.apps[0].engine):  # noqa: ASYNC110 - polling a pool counter
                 await anyio.sleep(0.05)
         history = await call(mcp, "get_sync_history")
     assert history["events"][0]["status"] in {"cancelled", "running"}

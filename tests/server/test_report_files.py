@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import Connect, World
+from tests.server.conftest import Connect
 from tests.server.test_tools import biggest, call, call_error
+from tests.world import World
 
 
 @pytest.mark.parametrize(

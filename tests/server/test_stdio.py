@@ -9,7 +9,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.server.conftest import World
+from tests.world import World
 
 
 def params(world: World, **env: str) -> StdioServerParameters:

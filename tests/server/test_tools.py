@@ -11,7 +11,8 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from testio import metrics
-from tests.server.conftest import Connect, World
+from tests.server.conftest import Connect
+from tests.world import World
 
 EXPECTED_TOOLS = {
     "health_check",

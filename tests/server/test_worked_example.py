@@ -9,8 +9,8 @@ import pytest
 from mcp import Client
 
 from testio.sandbox import Dataset, SandboxConfig
-from tests.server.conftest import NOW, World
 from tests.server.test_tools import call
+from tests.world import NOW, World
 
 A = {"status": "accepted", "auto_accepted": False}
 U = {"status": "accepted", "auto_accepted": True}

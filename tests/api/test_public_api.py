@@ -1,0 +1,73 @@
+"""The Python API scripts use: `testio.open()`, services in `async with`, plain JSON results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import testio
+from testio.db import connections_checked_out
+from tests.world import World
+
+
+def test_importing_testio_does_not_load_the_mcp_sdk_sqlalchemy_or_httpx() -> None:
+    code = "import sys, testio; print(sorted(m for m in ('mcp', 'sqlalchemy', 'httpx') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_public_name_is_importable() -> None:
+    missing = [name for name in testio.__all__ if not hasattr(testio, name)]
+    assert missing == []
+
+
+async def test_a_script_gets_plain_json_from_the_same_services_the_tools_use(
+    synced: World,
+) -> None:
+    product = max(synced.products(), key=lambda p: len(p["tests"]))
+    async with synced.app() as app:
+        async with app.reports() as reports:
+            ebr = await reports.generate_ebr_report(product["id"])
+        assert await connections_checked_out(app.engine) == 0
+    data = testio.to_jsonable(ebr)
+    assert json.loads(json.dumps(data)) == data
+    assert data["scope"]["product"]["id"] == product["id"]
+    assert isinstance(ebr, testio.EbrReport)
+
+
+async def test_a_service_used_outside_async_with_raises_a_clear_error(synced: World) -> None:
+    async with synced.app() as app:
+        tests = app.tests()
+        with pytest.raises(testio.ServiceStateError, match="use it inside `async with"):
+            await tests.list_tests(1)
+
+
+async def test_a_service_cannot_be_entered_twice_or_reused(synced: World) -> None:
+    async with synced.app() as app:
+        products = app.products()
+        async with products:
+            with pytest.raises(testio.ServiceStateError, match="already open"):
+                await products.__aenter__()
+        with pytest.raises(testio.ServiceStateError, match="finished its unit of work"):
+            await products.list_products()
+
+
+async def test_an_app_used_after_closing_raises_a_clear_error(synced: World) -> None:
+    app = synced.app()
+    async with app:
+        pass
+    with pytest.raises(testio.ServiceStateError, match="closed"):
+        app.reports()
+    with pytest.raises(testio.ServiceStateError, match="create a new one"):
+        await app.__aenter__()
+
+
+async def test_without_a_token_the_app_answers_from_the_cache(synced: World) -> None:
+    async with synced.app(api_token=None) as app:
+        assert app.client is None
+        async with app.products() as products:
+            listing = await products.list_products()
+    assert listing.total == len(synced.products())
