@@ -150,7 +150,7 @@ class TestDiscovery:
             if found.is_last:
                 return True
             last_end = found.tests[-1].end_at if found.tests else None
-            if anchor is not None and last_end is not None and last_end <= anchor:
+            if anchor is not None and last_end is not None and last_end < anchor:
                 return True
             page += 1
 
