@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
-import os
 import statistics
 import subprocess
+import sys
 import tempfile
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import attrs
 
@@ -43,6 +43,9 @@ class CommandFailed(RuntimeError):
         self.run = run
 
 
+LAUNCHER = Path(__file__).with_name("launcher.py")
+
+
 def run_measured(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -50,42 +53,50 @@ def run_measured(
     timeout_s: float,
     ok_codes: frozenset[int] = frozenset({0}),
 ) -> Run:
-    """Run a command to its end and return its wall time and peak RSS (from `os.wait4`).
+    """Run a command to its end and return its wall time and peak RSS.
 
-    Output goes to temporary files, not pipes, so a chatty child never blocks on a full pipe
-    and reading it costs nothing while the clock runs. A child still running at the timeout is
-    killed and reported as failed.
+    The command runs under `launcher.py`, a small process that reaps it with `os.wait4`:
+    reaped directly by this (large) process, its peak RSS would start at ours. Output goes to
+    temporary files, not pipes, so a chatty child never blocks on a full pipe. A child still
+    running at the timeout is killed and reported as failed.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(list(argv), env=dict(env), stdout=out, stderr=err)
-        status, usage = _wait(process, timeout_s)
-        wall = time.perf_counter() - started
-        process.returncode = status  # os.wait4 reaped it; keep Popen from waiting again
+    with (
+        tempfile.TemporaryDirectory(prefix="testio-run-") as scratch,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        result = Path(scratch) / "result.json"
+        launcher = [sys.executable, "-I", "-S", str(LAUNCHER), str(result), str(timeout_s), "--"]
+        process = subprocess.Popen([*launcher, *argv], env=dict(env), stdout=out, stderr=err)
+        try:
+            process.wait(timeout=timeout_s + 30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         out.seek(0)
         err.seek(0)
-        run = Run(
-            argv=tuple(argv),
-            wall_s=wall,
-            peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
-            returncode=status,
-            stdout=out.read().decode(errors="replace"),
-            stderr=err.read().decode(errors="replace"),
-        )
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+        measured = _result(result)
+    run = Run(
+        argv=tuple(argv),
+        wall_s=float(measured.get("wall_s", timeout_s)),
+        peak_rss_mb=float(measured.get("maxrss_kb", 0)) / 1024,  # kilobytes on Linux
+        returncode=int(measured.get("returncode", -9)),
+        stdout=stdout,
+        stderr=stderr,
+    )
     if run.returncode not in ok_codes:
         raise CommandFailed(run)
     return run
 
 
-def _wait(process: subprocess.Popen[bytes], timeout_s: float) -> tuple[int, os.struct_rusage]:
-    """Reap the child with its resource usage; a timer kills it at the deadline."""
-    timer = threading.Timer(timeout_s, process.kill)
-    timer.start()
+def _result(path: Path) -> dict[str, float]:
+    """What the launcher wrote, or {} when it was killed before writing."""
     try:
-        _, status, usage = os.wait4(process.pid, 0)
-    finally:
-        timer.cancel()
-    return os.waitstatus_to_exitcode(status), usage
+        return cast(dict[str, float], json.loads(path.read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError):
+        return {}
 
 
 def median(values: Sequence[float]) -> float:

@@ -35,7 +35,7 @@ class SandboxProcess:
         self.now = now
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by stop()
         self._admin = httpx.Client(base_url=self.admin_url, timeout=120.0)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
@@ -45,7 +45,7 @@ def server_parameters(env: Mapping[str, str]) -> StdioServerParameters:
 
 
 @asynccontextmanager
-async def connect(env: Mapping[str, str], errlog: TextIO) -> AsyncIterator[Client]:
+async def connect(env: Mapping[str, str], errlog: TextIO) -> AsyncGenerator[Client]:
     """A legacy-mode MCP client of a freshly spawned server; its stderr goes to `errlog`."""
     transport = stdio_client(server_parameters(env), errlog=errlog)
     async with Client(transport, mode="legacy") as client:

@@ -48,21 +48,32 @@ def _number(value: float, unit: str) -> str:
 
 @attrs.define
 class Table:
-    """Figures in the order they were measured, plus lines about what could not be measured."""
+    """Figures in the order they were measured, and the expected ones that were not."""
 
+    expected: list[str]
     figures: list[Figure] = attrs.Factory(list[Figure])
-    failures: list[str] = attrs.Factory(list[str])
+    reasons: dict[str, str] = attrs.Factory(dict[str, str])
 
     def add(self, figure: Figure) -> Figure:
         """Record a figure and return it."""
         self.figures.append(figure)
         return figure
 
-    def fail(self, what: str, reason: str) -> None:
-        """Record a measurement that could not be made."""
-        self.failures.append(f"{what}: {reason}")
+    def fail(self, name: str, reason: str) -> None:
+        """Record why a figure could not be measured."""
+        self.reasons.setdefault(name, reason)
 
-    def print(self, out: TextIO) -> None:
+    @property
+    def failures(self) -> list[str]:
+        """One line per expected figure that has no value, with the reason when known."""
+        measured = {f.name for f in self.figures}
+        return [
+            f"{name}: {self.reasons.get(name, 'skipped, because a step it needs failed')}"
+            for name in self.expected
+            if name not in measured
+        ]
+
+    def write(self, out: TextIO) -> None:
         """Print the table, a MISSED line per miss and the count of targets met."""
         rows = [("figure", "value", "target", "ratio", "")]
         for f in self.figures:

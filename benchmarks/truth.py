@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
@@ -237,14 +237,7 @@ def _group(endpoint: str) -> str:
     return "other"
 
 
-def total(counters: dict[str, int]) -> int:
-    """All requests counted."""
-    return sum(counters.values())
-
-
-def describe_counters(counters: dict[str, int], order: Sequence[str] = ()) -> str:
+def describe_counters(counters: dict[str, int]) -> str:
     """`GET /bugs 27, GET /products 1, ...`, busiest first."""
     items = sorted(counters.items(), key=lambda kv: (-kv[1], kv[0]))
-    if order:
-        items = [(k, counters[k]) for k in order if k in counters]
     return ", ".join(f"{name} {count}" for name, count in items if count)

@@ -17,7 +17,7 @@ CLEAR_LINE = "\r\x1b[K"
 @attrs.define
 class _ProductState:
     name: str
-    phase: str = "tests"
+    phase: str = ""
     pages: int = 0
     tests: int = 0
     new: int = 0
@@ -107,7 +107,7 @@ class SyncProgressDisplay:
         if state.phase == "bugs":
             return (
                 f"{state.name}: {_n(state.tests)} tests ({_n(state.new)} new) in "
-                f"{_n(state.pages)} pages; fetching bugs in {_n(state.batches_total)} batches…"
+                f"{_n(state.pages)} pages; fetching bugs…"
             )
         return (
             f"{state.name}: done, {_n(state.tests)} tests ({_n(state.new)} new), "

@@ -142,7 +142,7 @@ async def get_problematic_tests(app: App, args: dict[str, Any], progress: Progre
 async def sync_data(app: App, args: dict[str, Any], progress: Progress) -> SyncResult:
     async with app.sync() as svc:
         return await svc.sync_now(
-            args.get("product_ids"), full=args.get("full", False), progress=progress
+            args.get("product_ids"), full=args.get("full", False), progress=progress, wait=False
         )
 
 

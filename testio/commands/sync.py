@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
-
-import httpx
+from typing import TYPE_CHECKING, TextIO
 
 from testio.config import Settings
 from testio.domain.sync import SyncResult
 from testio.errors import ApiError, AuthenticationError, TestioError
 from testio.progress import SyncProgressDisplay
+
+if TYPE_CHECKING:
+    from testio.client import TestIOClient
 
 EXIT_COMPLETE = 0
 EXIT_FAILED = 1
@@ -45,12 +46,13 @@ async def run_sync(
     product_ids: list[int] | None,
     out: TextIO,
     err: TextIO | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    client: TestIOClient | None = None,
 ) -> int:
     """Run one sync for the CLI; returns 0 when complete, 2 when partial, 1 on failure.
 
     Progress and the summary go to `out`; a failure is one sentence on `err` (stderr).
-    `transport` replaces the network (tests use the sandbox app in-process).
+    `client` (not yet opened) replaces the one built from `settings` (tests pass one that
+    talks to the sandbox in-process).
     """
     from testio.client import TestIOClient
     from testio.db import open_engine, session_factory
@@ -59,7 +61,7 @@ async def run_sync(
     err = err if err is not None else sys.stderr
     display = SyncProgressDisplay(out)
     try:
-        client = TestIOClient(settings, transport=transport)
+        client = client if client is not None else TestIOClient(settings)
         engine = await open_engine(settings)
         try:
             async with (

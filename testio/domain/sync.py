@@ -23,8 +23,11 @@ SyncPhase = Literal["waiting", "products", "tests", "bugs", "done"]
 
 @attrs.frozen
 class SyncProblem:
-    """Something a sync could not fetch, in one sentence; kinds: test_page, bug_batch,
-    features, payload, test, product."""
+    """Something a sync could not fetch, said in one sentence.
+
+    Kinds: test_page (a list range that fails upstream), bug_batch (bugs of these tests),
+    features, payload (an unreadable item), product (a product that could not be synced).
+    """
 
     kind: str
     product_id: int | None

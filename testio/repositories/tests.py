@@ -271,21 +271,19 @@ class TestRepository:
             due.extend(BugFetchDue(t, p, c) for t, p, c in rows)
         return due
 
-    async def stale_mutable_ids(
-        self, product_id: int, *, synced_before: datetime, limit: int
-    ) -> list[int]:
-        """Mutable tests of a product whose own record was last read before `synced_before`."""
-        rows = await self.session.scalars(
-            select(TestRow.id)
-            .where(
+    async def oldest_stale_mutable_end(
+        self, product_id: int, *, synced_before: datetime, ended_after: datetime
+    ) -> datetime | None:
+        """The earliest `end_at` after `ended_after` among the product's mutable tests whose
+        record was last read before `synced_before` (None when there is none)."""
+        return await self.session.scalar(
+            select(func.min(TestRow.end_at)).where(
                 TestRow.product_id == product_id,
                 TestRow.status.not_in(sorted(IMMUTABLE_STATUSES)),
                 TestRow.synced_at < synced_before,
+                TestRow.end_at > ended_after,
             )
-            .order_by(TestRow.synced_at, TestRow.id)
-            .limit(limit)
         )
-        return list(rows)
 
     async def mark_bugs_synced(self, bug_counts: Mapping[int, int], *, at: datetime) -> None:
         """Record that these tests' bugs (test id → bug count) were just written completely."""

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Literal, Self, TypeVar, cast
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -80,8 +80,8 @@ class BaseService:
         self._state = "open"
         try:
             self._open_repositories(session)
-        except BaseException:
-            await self._close(None)
+        except BaseException as exc:
+            await self._close(exc)
             raise
         return self
 
@@ -206,6 +206,17 @@ async def run_to_completion(step: Callable[[], Awaitable[None]]) -> None:
         task.result()
         if interrupted:
             raise asyncio.CancelledError
+
+
+def root_error(exc: BaseException) -> BaseException:
+    """The first real error inside (nested) task-group exception groups."""
+    cancelled = anyio.get_cancelled_exc_class()
+    while isinstance(exc, BaseExceptionGroup):
+        group = cast("BaseExceptionGroup[BaseException]", exc)
+        inner = list(group.exceptions)
+        real = [e for e in inner if not isinstance(e, cancelled)]
+        exc = (real or inner)[0]
+    return exc
 
 
 def _on_asyncio() -> bool:

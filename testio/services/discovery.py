@@ -14,7 +14,9 @@ ordered, and there is no paging metadata (a short page ends the list).
   tied with it may be listed after it, hence "strictly", which reads one more page when
   the tie reaches a page boundary. Tests that were still scheduled or running do not
   anchor (new tests may end before them), and neither do tests cached by an unfinished
-  run, so an interrupted sync resumes where it stopped.
+  run, so an interrupted sync resumes where it stopped. The caller may ask it to read on
+  past the pages of older tests that still change (their records are refreshed in pages,
+  not one request per test).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class TestDiscovery:
 
     async def _store(self, tally: ProductTally, page: TestPage) -> None:
         counts = await self._writer.write_tests(page.tests, page.problems, product_id=tally.id)
-        tally.pages += 1
+        tally.pages += 1 if page.tests else 0
         tally.tests_seen += len(page.tests)
         tally.tests_new += counts.new
         tally.tests_updated += counts.updated
@@ -121,8 +123,14 @@ class TestDiscovery:
             ]
         )
 
-    async def incremental(self, tally: ProductTally, *, known_sync_id: int) -> bool:
-        """Read new tests until the stop rule says the rest is cached; True if it got there."""
+    async def incremental(
+        self, tally: ProductTally, *, known_sync_id: int, reread_until: datetime | None = None
+    ) -> bool:
+        """Read new tests until the stop rule says the rest is cached; True if it got there.
+
+        With `reread_until`, reading also goes on until a page ends before that instant, so
+        the records of older tests that still change (locked ones) are read again.
+        """
         anchor: datetime | None = None
         page = 1
         while True:
@@ -150,7 +158,12 @@ class TestDiscovery:
             if found.is_last:
                 return True
             last_end = found.tests[-1].end_at if found.tests else None
-            if anchor is not None and last_end is not None and last_end < anchor:
+            if (
+                anchor is not None
+                and last_end is not None
+                and last_end < anchor
+                and (reread_until is None or last_end < reread_until)
+            ):
                 return True
             page += 1
 
@@ -202,37 +215,3 @@ class TestDiscovery:
                     else:
                         window = min(window + 1, cap)
         return clean
-
-    async def refresh_stale(
-        self, tally: ProductTally, *, synced_before: datetime, limit: int
-    ) -> int:
-        """Re-read mutable tests the list read did not reach, one by one; returns how many.
-
-        Best effort: a test that cannot be read keeps its cached record (logged only).
-        """
-
-        async def stale(repos: Repositories) -> list[int]:
-            return await repos.tests.stale_mutable_ids(
-                tally.id, synced_before=synced_before, limit=limit
-            )
-
-        ids = await self._writer.read(stale)
-        refreshed = 0
-
-        async def one(test_id: int) -> None:
-            nonlocal refreshed
-            try:
-                test = await self._client.get_test(test_id)
-            except AuthenticationError:
-                raise
-            except ApiError as exc:
-                log.warning("Could not re-read test %d of product %d: %s", test_id, tally.id, exc)
-                return
-            counts = await self._writer.write_tests([test], (), product_id=tally.id)
-            tally.tests_updated += counts.updated
-            refreshed += 1
-
-        async with anyio.create_task_group() as tg:
-            for test_id in ids:
-                tg.start_soon(one, test_id)
-        return refreshed

@@ -15,11 +15,9 @@ otherwise never fetched again unless forced.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from typing import cast
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,43 +30,25 @@ from testio.domain.sync import (
     SyncResult,
     SyncStatus,
 )
-from testio.errors import ApiError, AuthenticationError, ServiceStateError, SyncInProgressError
-from testio.payloads import Product
+from testio.errors import ServiceStateError, SyncInProgressError
 from testio.repositories import (
-    NewProblem,
     SyncEventCounts,
-    problem_key,
 )
-from testio.services.base import BaseService, run_to_completion
+from testio.services.base import BaseService, root_error, run_to_completion
 from testio.services.batches import BugPipeline, BugTotals
 from testio.services.discovery import ProductTally
-from testio.services.updater import ProductUpdater, UpdatePlan
-from testio.services.writer import CacheWriter, as_new_problem, as_sync_problem
+from testio.services.updater import (
+    ProductUpdater,
+    ProgressCallback,
+    UpdatePlan,
+    emit_progress,
+)
+from testio.services.writer import CacheWriter, as_sync_problem
 from testio.synclock import DEFAULT_WAIT_S, SyncLock
 
 log = logging.getLogger("testio.sync")
 
-ProgressCallback = Callable[[SyncProgress], Awaitable[None] | None]
 McpProgress = Callable[[float, float | None, str], Awaitable[None]]
-
-
-async def _emit(progress: ProgressCallback | None, event: SyncProgress) -> None:
-    if progress is None:
-        return
-    outcome = progress(event)
-    if inspect.isawaitable(outcome):
-        await outcome
-
-
-def _root_error(exc: BaseException) -> BaseException:
-    """The first real error inside (nested) task-group exception groups."""
-    cancelled = anyio.get_cancelled_exc_class()
-    while isinstance(exc, BaseExceptionGroup):
-        group = cast("BaseExceptionGroup[BaseException]", exc)
-        inner = list(group.exceptions)
-        real = [e for e in inner if not isinstance(e, cancelled)]
-        exc = (real or inner)[0]
-    return exc
 
 
 class SyncService(BaseService):
@@ -100,7 +80,9 @@ class SyncService(BaseService):
         except SyncInProgressError:
             if not wait:
                 raise
-            await _emit(progress, SyncProgress("waiting", "Waiting for another sync to finish…"))
+            await emit_progress(
+                progress, SyncProgress("waiting", "Waiting for another sync to finish…")
+            )
             lock = SyncLock(self._engine(), wait=True, timeout=lock_timeout)
             await lock.acquire()
         try:
@@ -158,7 +140,7 @@ class SyncService(BaseService):
         totals = BugTotals()
         if due:
             message = f"Fetching the bugs of {len(due)} test(s)…"
-            await _emit(progress, SyncProgress("bugs", message))
+            await emit_progress(progress, SyncProgress("bugs", message))
 
             async def on_batch(_: Sequence[int]) -> None:
                 event = SyncProgress(
@@ -168,7 +150,7 @@ class SyncService(BaseService):
                     bug_batches_total=totals.batches_total,
                     bugs_written=totals.upserted,
                 )
-                await _emit(progress, event)
+                await emit_progress(progress, event)
 
             try:
                 async with anyio.create_task_group() as tg:
@@ -184,7 +166,7 @@ class SyncService(BaseService):
                     pipeline.add(due)
                     pipeline.flush()
             except BaseExceptionGroup as group:
-                raise _root_error(group) from None
+                raise root_error(group) from None
             if totals.refreshed:
                 await writer.resolve_bug_problems()
         due_ids = {d.test_id for d in due}
@@ -245,20 +227,21 @@ class SyncService(BaseService):
                 problems=len(writer.problems),
             )
 
+        updater = ProductUpdater(
+            client,
+            writer,
+            self.settings,
+            self.now,
+            plan=UpdatePlan(full=full, force_bugs=force_bugs),
+            limiter=self._limiter(),
+        )
         try:
-            await self._sync_products(
-                client,
-                writer,
-                tallies,
-                product_ids,
-                plan=UpdatePlan(full=full, force_bugs=force_bugs),
-                progress=progress,
-            )
+            await updater.run(tallies, product_ids, progress=progress)
         except BaseException as exc:
-            error = _root_error(exc)
+            error = root_error(exc)
             cancelled = isinstance(error, anyio.get_cancelled_exc_class() | KeyboardInterrupt)
             status: SyncStatus = "cancelled" if cancelled else "failed"
-            message = "The sync was cancelled." if cancelled else f"{error}"
+            message = "The sync was cancelled." if cancelled else str(error) or type(error).__name__
 
             async def record_end() -> None:
                 await self.session.rollback()
@@ -321,121 +304,3 @@ class SyncService(BaseService):
                 for t in tallies
             ),
         )
-
-    async def _sync_products(
-        self,
-        client: TestIOClient,
-        writer: CacheWriter,
-        tallies: list[ProductTally],
-        product_ids: list[int] | None,
-        *,
-        plan: UpdatePlan,
-        progress: ProgressCallback | None,
-    ) -> None:
-        await _emit(progress, SyncProgress("products", "Reading the product list…"))
-        products, problems = await client.list_products()
-        listed_at = self.now()
-        await writer.record(as_new_problem(p) for p in problems)
-        await writer.write(lambda r: r.products.upsert(products, listed_at=listed_at))
-        selected = products
-        if product_ids is not None:
-            wanted = set(product_ids)
-            selected = [p for p in products if p.id in wanted]
-            for pid in sorted(wanted - {p.id for p in products}):
-                message = f"Product {pid} is not on this account (or this token cannot see it); it was skipped."
-                writer.note([NewProblem("product", problem_key("product", pid), pid, message)])
-        rows = {p.id: p for p in await writer.read(lambda r: r.products.list_all())}
-        tallies.extend(ProductTally(id=p.id, name=p.name) for p in selected)
-        by_id = {t.id: t for t in tallies}
-        read_all: dict[int, bool] = {}
-        done = 0
-
-        async def on_change(tally: ProductTally) -> None:
-            await _emit(progress, _event(tally, done, len(tallies)))
-
-        async def on_batch(product_ids: Sequence[int]) -> None:
-            for pid in product_ids:
-                tally, part = by_id[pid], bugs.product_totals(pid)
-                tally.bug_batches_done = part.batches_done
-                tally.bug_batches_total = part.batches_total
-                tally.bugs_upserted = part.upserted
-                tally.bugs_deleted = part.deleted
-                await on_change(tally)
-
-        updater = ProductUpdater(
-            client, writer, self.settings, self.now, plan=plan, on_change=on_change
-        )
-
-        async def one(product: Product, tally: ProductTally) -> None:
-            try:
-                read_all[product.id] = await updater.update(
-                    product, rows.get(product.id), tally, bugs
-                )
-            except BaseException as exc:
-                error = _root_error(exc)
-                if isinstance(error, AuthenticationError) or not isinstance(error, ApiError):
-                    raise
-                tally.complete = False
-                message = (
-                    f"Product {product.id} could not be synced completely ({error}); "
-                    "the next sync tries again."
-                )
-                log.warning("%s", message)
-                key = problem_key("product", product.id)
-                await writer.record([NewProblem("product", key, product.id, message)])
-
-        bug_tasks = anyio.create_task_group()
-        bugs = BugPipeline(
-            client,
-            writer,
-            bug_tasks,
-            limiter=self._limiter(),
-            max_ids=self.settings.bug_batch_size,
-            on_batch=on_batch,
-        )
-        async with bug_tasks:
-            async with anyio.create_task_group() as product_tasks:
-                for product, tally in zip(selected, tallies, strict=True):
-                    product_tasks.start_soon(one, product, tally)
-            bugs.flush()
-        if bugs.totals.refreshed:
-            await writer.resolve_bug_problems()
-        for tally in tallies:
-            part = bugs.product_totals(tally.id)
-            if part.failed:
-                tally.complete = False
-            if read_all.get(tally.id) and not part.failed:
-                await self._mark_synced(writer, tally.id)
-            tally.phase = "done"
-            done += 1
-            await on_change(tally)
-
-    async def _mark_synced(self, writer: CacheWriter, product_id: int) -> None:
-        at = self.now()
-        await writer.write(lambda r: r.products.mark_synced(product_id, at))
-
-
-def _event(tally: ProductTally, done: int, total: int) -> SyncProgress:
-    """The progress event for a product's state."""
-    if tally.phase == "done":
-        message = f"{tally.name}: done ({tally.tests_new} new tests, {tally.bugs_upserted} bugs)"
-    elif tally.phase == "bugs":
-        message = f"{tally.name}: bug batch {tally.bug_batches_done}/{tally.bug_batches_total}"
-    else:
-        message = (
-            f"{tally.name}: page {tally.pages}, {tally.tests_seen} tests ({tally.tests_new} new)"
-        )
-    return SyncProgress(
-        phase=tally.phase,
-        message=message,
-        product_id=tally.id,
-        product_name=tally.name,
-        pages_done=tally.pages,
-        tests_seen=tally.tests_seen,
-        tests_new=tally.tests_new,
-        bug_batches_done=tally.bug_batches_done,
-        bug_batches_total=tally.bug_batches_total,
-        bugs_written=tally.bugs_upserted,
-        products_done=done,
-        products_total=total,
-    )

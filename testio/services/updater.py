@@ -1,14 +1,17 @@
-"""ProductUpdater: brings one product up to date within a sync run.
+"""ProductUpdater: brings the products of one sync run up to date.
 
-Per product, concurrently: the feature catalogue when due, and the test list (all pages
-on a full sync or for a product never read completely, else only what is new). The due
-tests of each stored page, and then the product's tests due for other reasons (TTL, final
-status, earlier failures), go to the run's bug pipeline, which fetches them in batches
-shared by all products while the pages still arrive.
+Products are updated concurrently. Per product, also concurrently: the feature catalogue
+when due, and the test list (all pages on a full sync or for a product never read
+completely, else only what is new). The due tests of each stored page, and then the
+product's tests due for other reasons (TTL, final status, earlier failures), go to the
+run's bug pipeline, which fetches them in batches shared by all products while pages
+still arrive. A product that fails with an API error is a problem; the others go on.
 """
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Final
@@ -18,18 +21,41 @@ import attrs
 
 from testio.client import TestIOClient
 from testio.config import Settings
+from testio.domain.sync import SyncProgress
+from testio.errors import ApiError, AuthenticationError
 from testio.models import ProductRow
 from testio.payloads import Product
-from testio.repositories import BugFetchDue, Repositories
+from testio.repositories import BugFetchDue, NewProblem, Repositories, problem_key
+from testio.services.base import root_error
 from testio.services.batches import BugPipeline
 from testio.services.discovery import LIST_PROBLEMS, ProductTally, TestDiscovery
 from testio.services.writer import CacheWriter, as_new_problem
 
+log = logging.getLogger("testio.sync")
+
 FEATURES_TTL: Final = timedelta(days=1)
 """An incremental sync re-reads a product's feature catalogue once it is this old."""
 
-STALE_TESTS_PER_PRODUCT: Final = 50
-"""At most this many mutable tests beyond the new pages are re-read one by one per sync."""
+REREAD_HORIZON: Final = timedelta(days=90)
+"""An incremental read also re-reads the pages of mutable tests that ended this recently
+(locked tests become archived 4–6 weeks after their end) once their record is older than
+the bug TTL; older mutable tests are brought up to date by the next full sync."""
+
+
+ProgressCallback = Callable[[SyncProgress], Awaitable[None] | None]
+
+
+async def emit_progress(progress: ProgressCallback | None, event: SyncProgress) -> None:
+    """Hand an event to a progress callback, sync or async."""
+    if progress is None:
+        return
+    outcome = progress(event)
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+async def _ignore(tally: ProductTally) -> None:
+    return None
 
 
 @attrs.frozen
@@ -41,7 +67,7 @@ class UpdatePlan:
 
 
 class ProductUpdater:
-    """Updates products of one sync run through its `CacheWriter`."""
+    """Updates the products of one sync run through its `CacheWriter`."""
 
     def __init__(
         self,
@@ -51,16 +77,106 @@ class ProductUpdater:
         clock: Callable[[], datetime],
         *,
         plan: UpdatePlan,
-        on_change: Callable[[ProductTally], Awaitable[None]],
+        limiter: anyio.CapacityLimiter,
     ) -> None:
         self._client = client
         self._writer = writer
         self._settings = settings
         self._now = clock
         self._plan = plan
+        self._limiter = limiter
+        self._on_change: Callable[[ProductTally], Awaitable[None]] = _ignore
+
+    async def run(
+        self,
+        tallies: list[ProductTally],
+        product_ids: list[int] | None,
+        *,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Sync the account's products (or `product_ids`), adding one tally per product."""
+        client, writer = self._client, self._writer
+        await emit_progress(progress, SyncProgress("products", "Reading the product list…"))
+        products, problems = await client.list_products()
+        listed_at = self._now()
+        await writer.record(as_new_problem(p) for p in problems)
+        await writer.write(lambda r: r.products.upsert(products, listed_at=listed_at))
+        selected = products
+        if product_ids is not None:
+            wanted = set(product_ids)
+            selected = [p for p in products if p.id in wanted]
+            for pid in sorted(wanted - {p.id for p in products}):
+                message = f"Product {pid} is not on this account (or this token cannot see it); it was skipped."
+                writer.note([NewProblem("product", problem_key("product", pid), pid, message)])
+        rows = {p.id: p for p in await writer.read(lambda r: r.products.list_all())}
+        tallies.extend(ProductTally(id=p.id, name=p.name) for p in selected)
+        by_id = {t.id: t for t in tallies}
+        read_all: dict[int, bool] = {}
+        done = 0
+
+        async def on_change(tally: ProductTally) -> None:
+            await emit_progress(progress, _event(tally, done, len(tallies)))
+
+        async def on_batch(product_ids: Sequence[int]) -> None:
+            for pid in product_ids:
+                tally, part = by_id[pid], bugs.product_totals(pid)
+                tally.bug_batches_done = part.batches_done
+                tally.bug_batches_total = part.batches_total
+                tally.bugs_upserted = part.upserted
+                tally.bugs_deleted = part.deleted
+                await on_change(tally)
+
         self._on_change = on_change
 
-    async def update(
+        async def one(product: Product, tally: ProductTally) -> None:
+            try:
+                read_all[product.id] = await self._update_one(
+                    product, rows.get(product.id), tally, bugs
+                )
+            except BaseException as exc:
+                error = root_error(exc)
+                if isinstance(error, AuthenticationError) or not isinstance(error, ApiError):
+                    raise
+                tally.complete = False
+                message = (
+                    f"Product {product.id} could not be synced completely ({error}); "
+                    "the next sync tries again."
+                )
+                log.warning("%s", message)
+                key = problem_key("product", product.id)
+                await writer.record([NewProblem("product", key, product.id, message)])
+
+        bug_tasks = anyio.create_task_group()
+        bugs = BugPipeline(
+            client,
+            writer,
+            bug_tasks,
+            limiter=self._limiter,
+            max_ids=self._settings.bug_batch_size,
+            on_batch=on_batch,
+        )
+        async with bug_tasks:
+            async with anyio.create_task_group() as product_tasks:
+                for product, tally in zip(selected, tallies, strict=True):
+                    product_tasks.start_soon(one, product, tally)
+            bugs.flush()
+        if bugs.totals.refreshed:
+            await writer.resolve_bug_problems()
+        for tally in tallies:
+            part = bugs.product_totals(tally.id)
+            if part.failed:
+                tally.complete = False
+            if read_all.get(tally.id) and not part.failed:
+                await self._mark_synced(writer, tally.id)
+            tally.phase = "done"
+            done += 1
+            await on_change(tally)
+
+    async def _mark_synced(self, writer: CacheWriter, product_id: int) -> None:
+        at = self._now()
+        await writer.write(lambda r: r.products.mark_synced(product_id, at))
+
+    async def _update_one(
         self, product: Product, row: ProductRow | None, tally: ProductTally, bugs: BugPipeline
     ) -> bool:
         """Features and tests of one product, queueing its due tests on `bugs` (the caller
@@ -126,12 +242,18 @@ class ProductUpdater:
             if read_all:
                 await self._resolve_list_problems(pid)
         else:
-            read_all = await discovery.incremental(tally, known_sync_id=known_sync_id)
-            if read_all:
-                cutoff = self._now() - timedelta(seconds=self._settings.bug_ttl_s)
-                await discovery.refresh_stale(
-                    tally, synced_before=cutoff, limit=STALE_TESTS_PER_PRODUCT
+            now = self._now()
+            cutoff = now - timedelta(seconds=self._settings.bug_ttl_s)
+
+            async def stale(repos: Repositories) -> datetime | None:
+                return await repos.tests.oldest_stale_mutable_end(
+                    pid, synced_before=cutoff, ended_after=now - REREAD_HORIZON
                 )
+
+            reread_until = await self._writer.read(stale)
+            read_all = await discovery.incremental(
+                tally, known_sync_id=known_sync_id, reread_until=reread_until
+            )
         if read_all:
             sync_id, at = self._writer.sync_id or 0, self._now()
             await self._writer.write(
@@ -181,3 +303,29 @@ class ProductUpdater:
                 )
 
         await self._writer.write(change)
+
+
+def _event(tally: ProductTally, done: int, total: int) -> SyncProgress:
+    """The progress event for a product's state."""
+    if tally.phase == "done":
+        message = f"{tally.name}: done ({tally.tests_new} new tests, {tally.bugs_upserted} bugs)"
+    elif tally.phase == "bugs":
+        message = f"{tally.name}: bug batch {tally.bug_batches_done}/{tally.bug_batches_total}"
+    else:
+        message = (
+            f"{tally.name}: page {tally.pages}, {tally.tests_seen} tests ({tally.tests_new} new)"
+        )
+    return SyncProgress(
+        phase=tally.phase,
+        message=message,
+        product_id=tally.id,
+        product_name=tally.name,
+        pages_done=tally.pages,
+        tests_seen=tally.tests_seen,
+        tests_new=tally.tests_new,
+        bug_batches_done=tally.bug_batches_done,
+        bug_batches_total=tally.bug_batches_total,
+        bugs_written=tally.bugs_upserted,
+        products_done=done,
+        products_total=total,
+    )

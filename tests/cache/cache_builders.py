@@ -54,7 +54,6 @@ def make_test(
     return Test(**values)
 
 
-
 def make_bug(
     bid: int,
     *,

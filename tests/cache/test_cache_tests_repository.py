@@ -168,10 +168,22 @@ async def test_forcing_makes_every_selected_test_due(session: AsyncSession) -> N
     assert [d.test_id for d in due] == [2]
 
 
-async def test_stale_mutable_tests_are_those_not_read_for_a_while(session: AsyncSession) -> None:
-    """Only mutable tests last read before the cut-off are returned."""
+async def test_the_oldest_stale_mutable_test_bounds_the_pages_to_reread(
+    session: AsyncSession,
+) -> None:
+    """Only mutable tests not read since the cut-off and ended after the horizon count."""
     repo = TestRepository(session)
-    await repo.upsert([make_test(1, status="running"), make_test(2)], synced_at=T0)
-    await repo.upsert([make_test(3, status="running")], synced_at=T0 + timedelta(hours=2))
-    stale = await repo.stale_mutable_ids(1, synced_before=T0 + timedelta(hours=1), limit=10)
-    assert stale == [1]
+    day = timedelta(days=1)
+    await repo.upsert(
+        [
+            make_test(1, status="locked", end_at=T0 - 10 * day),
+            make_test(2, status="locked", end_at=T0 - 200 * day),
+            make_test(3, status="archived", end_at=T0 - 20 * day),
+        ],
+        synced_at=T0,
+    )
+    await repo.upsert([make_test(4, status="locked", end_at=T0 - 30 * day)], synced_at=T0 + day)
+    oldest = await repo.oldest_stale_mutable_end(
+        1, synced_before=T0 + timedelta(hours=1), ended_after=T0 - 90 * day
+    )
+    assert oldest == T0 - 10 * day

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import anyio
 import pytest
@@ -142,7 +143,10 @@ async def test_a_failing_rollback_is_logged_and_never_masks_the_original_error(
     engine: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The caller sees its own error; the cleanup failure goes to the log."""
-    factory = async_sessionmaker(engine, class_=FailingRollbackSession)
+    factory = cast(
+        "async_sessionmaker[AsyncSession]",
+        async_sessionmaker(engine, class_=FailingRollbackSession),
+    )
     with caplog.at_level(logging.ERROR, logger="testio.services"), pytest.raises(LookupError):
         async with service(factory) as svc:
             await svc.add_then_fail(1)

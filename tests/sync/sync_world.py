@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,7 +76,7 @@ class SyncWorld:
         return session_factory(self.engine)
 
     @asynccontextmanager
-    async def open(self) -> AsyncIterator[SyncWorld]:
+    async def open(self) -> AsyncGenerator[SyncWorld]:
         """Open the cache engine for the block."""
         self._engine = await open_engine(self.settings)
         try:
@@ -137,9 +137,7 @@ class SyncWorld:
 
     def truth_tests(self) -> dict[int, dict[str, Any]]:
         """Every test of account 0 that the list can serve (not poisoned), by id."""
-        return {
-            t["id"]: t for p in self.truth() for t in p["tests"] if not t["poisoned"]
-        }
+        return {t["id"]: t for p in self.truth() for t in p["tests"] if not t["poisoned"]}
 
 
 def copy_cache(source: Path, target: Path) -> Path:

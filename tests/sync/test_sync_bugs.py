@@ -71,7 +71,11 @@ async def test_a_final_tests_bug_deleted_upstream_stays_until_a_forced_fetch(
 ) -> None:
     """Final tests are not re-read by the TTL rule; forcing re-reads them and drops the bug."""
     await small.sync(full=True)
-    test_id = next(t for t, test in small.truth_tests().items() if test["status"] == "archived" and test["bugs"])
+    test_id = next(
+        t
+        for t, test in small.truth_tests().items()
+        if test["status"] == "archived" and test["bugs"]
+    )
     gone = small.truth_tests()[test_id]["bugs"][0]["id"]
     small.sandbox.delete_bug(gone)
     small.clock.advance(hours=2)

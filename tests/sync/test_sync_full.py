@@ -63,9 +63,7 @@ async def test_poisoned_tests_are_recorded_as_ranges_between_their_neighbours(
     problems = await medium.problems()
     assert len(expected) == 3
     assert {
-        (p.product_id, p.before_test_id, p.after_test_id)
-        for p in problems
-        if p.kind == "test_page"
+        (p.product_id, p.before_test_id, p.after_test_id) for p in problems if p.kind == "test_page"
     } == expected
 
 

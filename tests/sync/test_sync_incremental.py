@@ -115,3 +115,34 @@ async def test_a_full_sync_rereads_every_page(tmp_path: Path) -> None:
         result = await world.sync(full=True)
     assert app.sandbox.counters()["GET /products/{pid}/exploratory_tests"] >= 3
     assert (result.tests_new, result.tests_updated) == (0, 0)
+
+
+# Settled tests newest first; 250 is still locked (it becomes archived upstream later).
+# Pages of two: [300, 290] [280, 250] [200].
+WITH_LOCKED = [
+    _test(300, "2026-11-10T10:00:00Z"),
+    _test(290, "2026-11-08T10:00:00Z"),
+    _test(280, "2026-11-07T10:00:00Z"),
+    _test(250, "2026-11-05T10:00:00Z", status="locked"),
+    _test(200, "2026-11-01T10:00:00Z"),
+]
+ARCHIVED = [{**t, "status": "archived"} for t in WITH_LOCKED]
+
+
+async def test_a_locked_test_on_a_later_page_is_reread_once_its_record_is_stale(
+    tmp_path: Path,
+) -> None:
+    """Past the TTL the read goes on to the oldest changing test and picks up its new status."""
+    before = sandbox_app(spec=_spec(WITH_LOCKED))
+    after = sandbox_app(spec=_spec(ARCHIVED))
+    async with SyncWorld(before, tmp_path / "c.db", page_size=2).open() as world:
+        await world.sync()
+        world.clock.advance(minutes=5)
+        await world.sync(app=after)
+        fresh = (await world.tests())[250].status
+        world.clock.advance(hours=2)
+        after.sandbox.reset_counters()
+        await world.sync(app=after)
+        stale = (await world.tests())[250].status
+    assert (fresh, stale) == ("locked", "archived")
+    assert after.sandbox.counters()["GET /products/{pid}/exploratory_tests"] == 3

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import anyio
+import anyio.lowlevel
 import pytest
 from sqlalchemy import select
 from sync_world import SyncWorld, sandbox_app
@@ -53,7 +53,7 @@ async def test_a_second_sync_waits_for_the_first_and_both_succeed(tmp_path: Path
         with anyio.fail_after(30):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(run, first)
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
                 tg.start_soon(run, second)
         async with first.factory() as session:
             events = list(await session.scalars(select(SyncEventRow)))
@@ -67,47 +67,45 @@ async def test_a_second_sync_waits_for_the_first_and_both_succeed(tmp_path: Path
 
 async def test_a_sync_that_will_not_wait_reports_the_running_one(tmp_path: Path) -> None:
     """`wait=False` raises SyncInProgressError at once, naming the holder."""
-    async with SyncWorld(sandbox_app("small"), tmp_path / "c.db").open() as world:
-        async with SyncLock(world.engine):
-            with pytest.raises(SyncInProgressError, match=f"pid {os.getpid()}"):
-                await world.sync(wait=False)
+    world = SyncWorld(sandbox_app("small"), tmp_path / "c.db")
+    async with world.open(), SyncLock(world.engine):
+        with pytest.raises(SyncInProgressError, match=f"pid {os.getpid()}"):
+            await world.sync(wait=False)
 
 
 async def test_waiting_is_bounded(tmp_path: Path) -> None:
     """A sync that waits too long gives up with SyncInProgressError."""
-    async with SyncWorld(sandbox_app("small"), tmp_path / "c.db").open() as world:
-        async with SyncLock(world.engine):
-            with anyio.fail_after(5), pytest.raises(SyncInProgressError, match="over 0 s"):
-                await world.sync(lock_timeout=0.2)
+    world = SyncWorld(sandbox_app("small"), tmp_path / "c.db")
+    async with world.open(), SyncLock(world.engine):
+        with anyio.fail_after(5), pytest.raises(SyncInProgressError, match="over 0 s"):
+            await world.sync(lock_timeout=0.2)
 
 
 async def test_the_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
     """SIGKILL ends the holder; the operating system drops its file lock at once."""
     db_file = tmp_path / "c.db"
     engine = await open_engine(f"sqlite+aiosqlite:///{db_file}")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db_file)], stdout=subprocess.PIPE, text=True
-    )
+    holder = await anyio.open_process([sys.executable, "-c", HOLDER, str(db_file)])
     try:
         assert holder.stdout is not None
         with anyio.fail_after(30):
-            line = await anyio.to_thread.run_sync(holder.stdout.readline)
-        assert line.strip() == "held"
+            line = await holder.stdout.receive()
+        assert line.strip() == b"held"
         with pytest.raises(SyncInProgressError):
             await SyncLock(engine, wait=False).acquire()
         assert await sync_running(engine)
         holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=10)
+        with anyio.fail_after(10):
+            await holder.wait()
         lock = SyncLock(engine, timeout=5)
         with anyio.fail_after(10):
             await lock.acquire()
         await lock.release()
     finally:
-        if holder.poll() is None:
+        if holder.returncode is None:
             holder.kill()
-            holder.wait(timeout=10)
-        if holder.stdout is not None:
-            holder.stdout.close()
+        with anyio.CancelScope(shield=True):
+            await holder.aclose()
         await engine.dispose()
     assert lock_path(db_file).exists()
 
