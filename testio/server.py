@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -91,7 +91,7 @@ def build_server(
     registered = {spec.name: _Registered(spec) for spec in TOOLS}
 
     @asynccontextmanager
-    async def lifespan(_: Server[App]) -> AsyncIterator[App]:
+    async def lifespan(_: Server[App]) -> AsyncGenerator[App]:
         app: App = app_factory() if app_factory is not None else App(settings)
         async with app:
             refresher = BackgroundRefresh(app) if background_refresh else None

@@ -32,12 +32,11 @@ PRODUCT_TYPES = [
     "gaming",
 ]
 TESTING_TYPES = ["coverage", "focused", "rapid", "usability", "external", "custom", "test_case"]
-DATE = {
-    "type": "string",
-    "maxLength": 40,
-    "description": "YYYY-MM-DD, or a phrase: today, yesterday, last N days|weeks|months, "
-    "this month|quarter|year, last month|quarter|year",
-}
+DATE_FORMS = (
+    "YYYY-MM-DD, or a phrase: today, yesterday, last N days|weeks|months, "
+    "this month|quarter|year, last month|quarter|year"
+)
+DATE: dict[str, Any] = {"type": "string", "maxLength": 40, "description": DATE_FORMS}
 ID = {"type": "integer", "minimum": 1, "maximum": 2**53}
 STATUSES = {
     "type": "array",
@@ -196,8 +195,8 @@ TOOLS: tuple[ToolSpec, ...] = (
                     "maxItems": len(TESTING_TYPES),
                     "description": "testing types to include",
                 },
-                "start_date": {**DATE, "description": "earliest end date; " + DATE["description"]},
-                "end_date": {**DATE, "description": "latest end date; " + DATE["description"]},
+                "start_date": {**DATE, "description": "earliest end date; " + DATE_FORMS},
+                "end_date": {**DATE, "description": "latest end date; " + DATE_FORMS},
                 "page": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
                 "per_page": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
             },
@@ -241,9 +240,9 @@ TOOLS: tuple[ToolSpec, ...] = (
                 "product_id": {**ID, "description": "the product's id (see list_products)"},
                 "start_date": {
                     **DATE,
-                    "description": "earliest test end date; " + DATE["description"],
+                    "description": "earliest test end date; " + DATE_FORMS,
                 },
-                "end_date": {**DATE, "description": "latest test end date; " + DATE["description"]},
+                "end_date": {**DATE, "description": "latest test end date; " + DATE_FORMS},
                 "statuses": {
                     **STATUSES,
                     "description": "test statuses in scope (default: running, locked, archived)",

@@ -70,8 +70,8 @@ def _summary(name: str, data: dict[str, Any]) -> str:
 async def run_demo(*, size: str = "medium", seed: int = 1, out: TextIO = sys.stdout) -> int:
     """Run the demo; returns the exit code."""
     from mcp import Client, StdioServerParameters
-    from testio.commands.sync import run_sync
 
+    from testio.commands.sync import run_sync
     from testio.sandbox import RunningSandbox, SandboxConfig
 
     started = time.perf_counter()

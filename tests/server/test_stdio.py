@@ -32,6 +32,7 @@ async def test_serve_over_stdio_answers_from_the_cache(synced: World, mode: Any)
     product = max(synced.products(), key=lambda p: len(p["tests"]))
     with anyio.fail_after(60):
         async with Client(params(synced), mode=mode) as client:
+            assert client.server_info is not None
             assert client.server_info.name == "testio"
             tools = {t.name for t in (await client.list_tools()).tools}
             assert "generate_ebr_report" in tools
