@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import mcp.types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
@@ -17,9 +18,9 @@ from mcp.shared.exceptions import MCPError
 from testio import __version__
 from testio.app import App
 from testio.config import Settings
+from testio.connection import AppHandle
 from testio.dates import DateRangeError
 from testio.errors import ApiError, AuthenticationError, TestioError
-from testio.refresh import BackgroundRefresh
 from testio.serialize import to_jsonable
 from testio.tools import TOOLS, ToolSpec
 from testio.validation import ArgumentChecker
@@ -35,7 +36,7 @@ INSTRUCTIONS = (
     "or incomplete; mention them to the user. Rates are fractions in [0, 1] and null means no data."
 )
 
-Ctx = ServerRequestContext[App]
+Ctx = ServerRequestContext[AppHandle]
 
 
 def _error(message: str) -> types.CallToolResult:
@@ -86,22 +87,22 @@ def build_server(
     *,
     app_factory: Any = None,
     background_refresh: bool = True,
-) -> Server[App]:
+) -> Server[AppHandle]:
     """The low-level MCP server; `app_factory()` (default: `App(settings)`) runs once per connection."""
     registered = {spec.name: _Registered(spec) for spec in TOOLS}
 
+    def make_app() -> App:
+        return app_factory() if app_factory is not None else App(settings)
+
     @asynccontextmanager
-    async def lifespan(_: Server[App]) -> AsyncGenerator[App]:
-        app: App = app_factory() if app_factory is not None else App(settings)
-        async with app:
-            refresher = BackgroundRefresh(app) if background_refresh else None
-            if refresher is not None:
-                refresher.start()
-            try:
-                yield app
-            finally:
-                if refresher is not None:
-                    await refresher.stop()
+    async def lifespan(_: Server[AppHandle]) -> AsyncGenerator[AppHandle]:
+        handle = AppHandle(make_app, background_refresh=background_refresh)
+        handle.start()
+        try:
+            yield handle
+        finally:
+            with anyio.CancelScope(shield=True):
+                await handle.close()
 
     async def list_tools(
         ctx: Ctx, params: types.PaginatedRequestParams | None
@@ -124,7 +125,8 @@ def build_server(
             await ctx.session.report_progress(done, total, message)
 
         try:
-            result = await entry.spec.handler(ctx.lifespan_context, args, progress)
+            app = await ctx.lifespan_context.get()
+            result = await entry.spec.handler(app, args, progress)
         except Exception as exc:
             message = _expected_failure(params.name, exc)
             if message is None:

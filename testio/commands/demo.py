@@ -112,16 +112,6 @@ async def run_demo(*, size: str = "medium", seed: int = 1, out: TextIO = sys.std
                     tests = await _call(
                         client, out, "list_tests", {"product_id": pid, "per_page": 5}
                     )
-                    archived = await _call(
-                        client,
-                        out,
-                        "list_tests",
-                        {"product_id": pid, "statuses": ["archived"], "per_page": 1},
-                    )
-                    chosen: list[dict[str, Any]] = archived["tests"] or tests["tests"]
-                    if chosen:
-                        args = {"test_id": chosen[0]["id"], "recent_bugs": 3}
-                        await _call(client, out, "get_test_status", args)
                     report = await _call(
                         client,
                         out,
@@ -134,6 +124,13 @@ async def run_demo(*, size: str = "medium", seed: int = 1, out: TextIO = sys.std
                             "max_rows": 5,
                         },
                     )
+                    rows: list[dict[str, Any]] = report["tests"] or tests["tests"]
+                    if rows:
+                        busiest = max(
+                            rows, key=lambda r: r.get("quality", {}).get("bugs", {}).get("total", 0)
+                        )
+                        args = {"test_id": busiest["id"], "recent_bugs": 3}
+                        await _call(client, out, "get_test_status", args)
                     await _call(client, out, "get_database_stats", {})
                     await _call(client, out, "get_sync_history", {"limit": 3})
                     await _call(client, out, "get_problematic_tests", {})
