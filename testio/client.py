@@ -164,13 +164,14 @@ class _Session:
         *,
         query: Mapping[str, str | int] | None = None,
         counter: _RequestCounter | None = None,
-        page_errors: bool = False,
+        tries_on_500: int | None = None,
     ) -> T:
         """GET `path` and parse its JSON, retrying what may pass and raising a typed error otherwise.
 
-        `page_errors` gives HTTP 500 only `policy.page_error_attempts` tries (a poisoned test
-        page fails every time). Backoff and `Retry-After` waits happen outside the in-flight
-        slot, so a waiting retry never holds up other requests.
+        `tries_on_500` gives HTTP 500 only that many tries (a poisoned test page fails every
+        time); other 5xx answers and dropped connections keep the policy's attempts. Backoff
+        and `Retry-After` waits happen outside the in-flight slot, so a waiting retry never
+        holds up other requests.
         """
         target = f"{path}?{urlencode(query, safe=',')}" if query else path
         request = f"GET {target if len(target) <= 120 else target[:119] + '…'}"
@@ -237,8 +238,9 @@ class _Session:
                 continue
             if status >= 500 and status != GATEWAY_TIMEOUT:
                 failures += 1
-                page_error = page_errors and status == 500
-                limit = policy.page_error_attempts if page_error else policy.attempts
+                limit = policy.attempts
+                if status == 500 and tries_on_500 is not None:
+                    limit = tries_on_500
                 if failures >= limit:
                     raise status_error(status, request, path, attempts=failures)
                 await self._back_off(request, f"HTTP {status}", failures, limit)
@@ -328,6 +330,9 @@ class TestIOClient:
         self._session: _Session | None = None
         self._state: Literal["new", "open", "closed"] = "new"
         self._requests_before_close = 0
+        # Per product, how many offsets of its test list a page has shown to exist (a lower
+        # bound on its length); only decides how much of a failing window is read at once.
+        self._list_reach: dict[int, int] = {}
 
     @property
     def requests_made(self) -> int:
@@ -389,14 +394,14 @@ class TestIOClient:
         *,
         query: Mapping[str, str | int] | None = None,
         counter: _RequestCounter | None = None,
-        page_errors: bool = False,
+        tries_on_500: int | None = None,
     ) -> Awaitable[T]:
         if self._session is None:
             raise ServiceStateError(
                 "This TestIOClient is not open; use it inside `async with TestIOClient(settings)`."
             )
         return self._session.get_json(
-            path, parse, query=query, counter=counter, page_errors=page_errors
+            path, parse, query=query, counter=counter, tries_on_500=tries_on_500
         )
 
     # ---- public API -------------------------------------------------------------------------
@@ -448,9 +453,12 @@ class TestIOClient:
     ) -> TestPage:
         """One page of a product's tests; a page that keeps failing with 500 is recovered.
 
-        The recovery reads the same window with smaller pages (10, 5, 2, then 1), keeps every
-        test it can, and reports each offset range that fails even alone as a `test_page`
-        problem, with the tests on either side of the gap when this window holds them.
+        A 500 on the page is retried once (after a backoff). Then the recovery reads the same
+        window with smaller pages (10, 5, 2, then 1), keeps every test it can, and reports each
+        offset range that fails even alone as a `test_page` problem, with the tests on either
+        side of the gap when this window holds them. Below the page itself a 500 is not
+        retried (it is the poisoned offset, every time), and the smaller pages of one size are
+        read concurrently where the list is known to reach them.
         """
         size = self._settings.page_size if per_page is None else per_page
         if page < 1 or size < 1:
@@ -458,7 +466,9 @@ class TestIOClient:
                 f"A test page needs page ≥ 1 and per_page ≥ 1 (got {page}, {size})."
             )
         try:
-            raws = await self._test_window(product_id, page, size)
+            raws = await self._test_window(
+                product_id, page, size, tries_on_500=self._policy.page_error_attempts
+            )
         except ServerError as exc:
             if exc.status != 500:
                 raise
@@ -509,20 +519,28 @@ class TestIOClient:
         results = await gather([functools.partial(one, sid) for sid in sections])
         return sectioned_catalogue(sections, results)
 
-    async def _test_window(self, product_id: int, page: int, per_page: int) -> list[object]:
-        return await self._get(
+    async def _test_window(
+        self, product_id: int, page: int, per_page: int, *, tries_on_500: int
+    ) -> list[object]:
+        raws = await self._get(
             f"products/{product_id}/exploratory_tests",
             list_in("exploratory_tests"),
             query={"page": page, "per_page": per_page},
-            page_errors=True,
+            tries_on_500=tries_on_500,
         )
+        reach = (page - 1) * per_page + min(len(raws), per_page)
+        if reach > self._list_reach.get(product_id, 0):
+            self._list_reach[product_id] = reach
+        return raws
 
     async def _recover_test_page(self, product_id: int, page: int, size: int) -> TestPage:
         async def fetch(sub_page: int, sub_size: int) -> list[object]:
-            return await self._test_window(product_id, sub_page, sub_size)
+            return await self._test_window(product_id, sub_page, sub_size, tries_on_500=1)
 
         end = page * size
-        salvage = await salvage_window(fetch, end - size, end, size)
+        salvage = await salvage_window(
+            fetch, end - size, end, size, known_length=lambda: self._list_reach.get(product_id, 0)
+        )
         return salvaged_page(salvage, page, size, product_id, self._redact)
 
     def _bug_fetch(

@@ -9,6 +9,7 @@ to parse, becomes a `Problem` for the caller to keep.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar, cast
@@ -54,6 +55,18 @@ class Salvage:
     found: dict[int, object] = attrs.Factory(dict[int, object])
     failed: set[int] = attrs.Factory(set[int])
     end: int | None = None  # the length of the list, once a short page has shown it
+    reach: int = 0  # offsets below this are known to exist (a full sub-page showed them)
+
+    def keep(self, first: int, items: Sequence[object], lo: int, hi: int, size: int) -> None:
+        """Keep the items of the sub-page of `size` starting at offset `first` within [lo, hi)."""
+        for position, item in enumerate(items[:size], start=first):
+            if lo <= position < hi:
+                self.found[position] = item
+        if len(items) < size:
+            end = first + len(items)
+            self.end = end if self.end is None else min(self.end, end)
+        else:
+            self.reach = max(self.reach, first + size)
 
     def gaps(self) -> list[tuple[int, int]]:
         """The failed offsets as half-open runs: {1, 2, 5} → [(1, 3), (5, 6)]."""
@@ -89,41 +102,68 @@ class Salvage:
         return problems
 
 
-async def salvage_window(fetch: PageFetch, start: int, end: int, size: int) -> Salvage:
+async def salvage_window(
+    fetch: PageFetch,
+    start: int,
+    end: int,
+    size: int,
+    *,
+    known_length: Callable[[], int] = lambda: 0,
+) -> Salvage:
     """Read offsets [start, end) of the list with ever smaller pages than `size`.
 
     Each sub-page that fails with 500 is read again, over its part of the window only, at the
-    next smaller size; what still fails at size 1 is a poisoned offset. Reading stops early at
-    the end of the list.
+    next smaller size; what still fails at size 1 is a poisoned offset. `fetch` should not
+    retry a 500 itself: below the page that first failed, a 500 only ever means a poisoned
+    offset. Reading stops early at the end of the list.
+
+    The sub-pages of one size are read concurrently (the caller's cap on requests in flight
+    bounds them) wherever the list is known to reach them: `known_length()` offsets exist
+    (e.g. later pages of the list already arrived), or a full sibling showed it. Past that,
+    a sub-page waits for the one before it, so nothing is read past the end of the list.
     """
     salvage = Salvage()
-    await _salvage_into(fetch, start, end, size, salvage)
+    await _salvage_into(fetch, start, end, size, salvage, known_length)
     return salvage
 
 
-async def _salvage_into(fetch: PageFetch, lo: int, hi: int, size: int, salvage: Salvage) -> None:
+async def _salvage_into(
+    fetch: PageFetch,
+    lo: int,
+    hi: int,
+    size: int,
+    salvage: Salvage,
+    known_length: Callable[[], int],
+) -> None:
     smaller = next((s for s in SHRINK_SIZES if s < size), None)
     if smaller is None:
         salvage.failed.update(range(lo, hi))
         return
-    for index in range(lo // smaller, (hi - 1) // smaller + 1):
-        first = index * smaller
-        sub_lo, sub_hi = max(lo, first), min(hi, first + smaller)
-        if salvage.end is not None and sub_lo >= salvage.end:
-            return
+    indices = range(lo // smaller, (hi - 1) // smaller + 1)
+    # settled[k]: sub-page k is read (or recovered), or shown full, so sub-page k + 1 exists
+    # or the end of the list is known.
+    settled = [anyio.Event() for _ in indices]
+
+    async def read(k: int) -> None:
         try:
-            items = await fetch(index + 1, smaller)
-        except ServerError as exc:
-            if exc.status != 500:
-                raise
-            await _salvage_into(fetch, sub_lo, sub_hi, smaller, salvage)
-            continue
-        for position, item in enumerate(items[:smaller], start=first):
-            if lo <= position < hi:
-                salvage.found[position] = item
-        if len(items) < smaller:
-            salvage.end = first + len(items)
-            return
+            first = indices[k] * smaller
+            sub_lo, sub_hi = max(lo, first), min(hi, first + smaller)
+            if k and sub_lo >= max(salvage.reach, known_length()):
+                await settled[k - 1].wait()
+            if salvage.end is not None and sub_lo >= salvage.end:
+                return
+            try:
+                items = await fetch(indices[k] + 1, smaller)
+            except ServerError as exc:
+                if exc.status != 500:
+                    raise
+                await _salvage_into(fetch, sub_lo, sub_hi, smaller, salvage, known_length)
+                return
+            salvage.keep(first, items, lo, hi, smaller)
+        finally:
+            settled[k].set()
+
+    await gather([functools.partial(read, k) for k in range(len(indices))])
 
 
 async def split_batch(

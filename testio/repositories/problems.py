@@ -162,10 +162,12 @@ class ProblemRepository:
             stmt = stmt.where(ProblemRow.resolved.is_(False))
         return list(await self.session.scalars(stmt))
 
-    async def count_open(self, product_id: int | None = None) -> int:
-        """How many problems are open (for one product, or all)."""
+    async def count_open(self, product_id: int | None = None, *, kind: str | None = None) -> int:
+        """How many problems are open (for one product or all, of one kind or all)."""
         where: list[ColumnElement[bool]] = [ProblemRow.resolved.is_(False)]
         if product_id is not None:
             where.append(ProblemRow.product_id == product_id)
+        if kind is not None:
+            where.append(ProblemRow.kind == kind)
         stmt = select(func.count()).select_from(ProblemRow).where(and_(*where))
         return (await self.session.scalar(stmt)) or 0

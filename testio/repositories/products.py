@@ -99,6 +99,10 @@ class ProductRepository:
         """Record that a sync read the product's test list to its stop point."""
         await self._set(product_id, tests_synced_at=at, tests_sync_id=sync_id)
 
+    async def require_full_read(self, product_id: int) -> None:
+        """Make the next sync read the product's whole test list (a page of it failed)."""
+        await self._set(product_id, tests_sync_id=None)
+
     async def mark_synced(self, product_id: int, at: datetime) -> None:
         """Record that a sync brought the product completely up to date."""
         await self._set(product_id, synced_at=at)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import math
+import statistics
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Final
 
 import anyio
@@ -17,30 +20,109 @@ from testio.services.writer import BugWriteCounts, CacheWriter
 BUG_BUDGET: Final = 600
 """Bugs one `GET bugs` call may carry before the gateway is likely to time out (524)."""
 
+RATE_SAMPLE: Final = 400
+"""Bug counts of the latest tests fetched for the first time that the packing learns from
+(the latest only: along a product's list, newest first, the rate drifts)."""
+
+RATE_MIN_SAMPLE: Final = 40
+"""Tests fetched for the first time before what they showed replaces the prior guess."""
+
+
+def first_batch(
+    due: Sequence[BugFetchDue], *, max_ids: int, budget: int = BUG_BUDGET, unknown: float
+) -> tuple[int, bool]:
+    """How many of `due`, from the front, go into the next batch, and whether it is full.
+
+    A test weighs its bug count from its last fetch, a test never fetched `unknown`. A batch
+    is full when it holds `max_ids` tests or the next test would take it over `budget`;
+    otherwise it took all of `due` and more tests could join it. A test heavier than the
+    budget still gets a batch of its own.
+    """
+    weight = 0.0
+    for index, item in enumerate(due):
+        if index >= max_ids:
+            return index, True
+        n = item.bug_count if item.bug_count is not None else unknown
+        if index and weight + n > budget:
+            return index, True
+        weight += n
+    return len(due), len(due) >= max_ids
+
 
 def plan_batches(
-    due: Sequence[BugFetchDue], *, max_ids: int, budget: int = BUG_BUDGET
+    due: Sequence[BugFetchDue],
+    *,
+    max_ids: int,
+    budget: int = BUG_BUDGET,
+    unknown: float | None = None,
 ) -> list[tuple[BugFetchDue, ...]]:
     """Pack tests into batches of at most `max_ids` tests and about `budget` bugs.
 
     A test's bug count from its last fetch is its weight; a test never fetched weighs
-    `budget / max_ids`, so unknown tests fill batches of `max_ids`. Order is kept (newest
-    first), so an interrupted sync has the most recent tests' bugs.
+    `unknown`, by default `budget / max_ids`, so unknown tests fill batches of `max_ids`.
+    Order is kept (newest first), so an interrupted sync has the most recent tests' bugs.
     """
-    unknown = max(1, budget // max(1, max_ids))
+    limit = max(1, max_ids)
+    guess = unknown if unknown is not None else budget / limit
     batches: list[tuple[BugFetchDue, ...]] = []
-    current: list[BugFetchDue] = []
-    weight = 0
-    for item in due:
-        n = item.bug_count if item.bug_count is not None else unknown
-        if current and (len(current) >= max_ids or weight + n > budget):
-            batches.append(tuple(current))
-            current, weight = [], 0
-        current.append(item)
-        weight += n
-    if current:
-        batches.append(tuple(current))
+    start = 0
+    while start < len(due):
+        window = due[start : start + limit]
+        size, _ = first_batch(window, max_ids=limit, budget=budget, unknown=guess)
+        batches.append(tuple(window[:size]))
+        start += size
     return batches
+
+
+class BugRate:
+    """What this sync's batches have shown about the bug counts of tests never fetched before.
+
+    `unknown` is what such a test weighs when batches are packed. Until `RATE_MIN_SAMPLE`
+    tests came back it is `budget / max_ids`, so they fill batches of `max_ids`. Then it is
+    `budget / n`, for the n tests per batch that cost the fewest requests per test: a batch
+    over the budget costs the failed call plus two halves, and the chance of that is the
+    normal approximation of the sum of n counts with the mean and variance of the latest
+    `RATE_SAMPLE` counts.
+    """
+
+    def __init__(self, *, max_ids: int, budget: int = BUG_BUDGET) -> None:
+        self._max_ids = max(1, max_ids)
+        self._budget = budget
+        self._counts: deque[int] = deque(maxlen=RATE_SAMPLE)
+        self.unknown = budget / self._max_ids
+
+    def __repr__(self) -> str:
+        return f"<BugRate {len(self._counts)} tests seen, unknown weighs {self.unknown:.1f}>"
+
+    def observe(self, counts: Iterable[int]) -> None:
+        """Learn from the bug counts of tests fetched for the first time."""
+        self._counts.extend(counts)
+        if len(self._counts) < RATE_MIN_SAMPLE:
+            return
+        mean = statistics.fmean(self._counts)
+        variance = statistics.pvariance(self._counts, mean)
+        self.unknown = self._budget / best_batch_size(
+            mean, variance, budget=self._budget, max_ids=self._max_ids
+        )
+
+
+def best_batch_size(mean: float, variance: float, *, budget: int, max_ids: int) -> int:
+    """The tests per batch (1..max_ids) with the fewest expected requests per test.
+
+    Tests carry `mean` bugs with `variance` each; a batch over `budget` fails and is fetched
+    again in two halves (three requests instead of one).
+    """
+    best, best_cost = 1, math.inf
+    for n in range(1, max_ids + 1):
+        spread = math.sqrt(variance * n)
+        if spread > 0:
+            over = 0.5 * math.erfc((budget - n * mean) / (spread * math.sqrt(2)))
+        else:
+            over = 1.0 if n * mean > budget else 0.0
+        cost = (1 + 2 * over) / n
+        if cost < best_cost:
+            best, best_cost = n, cost
+    return best
 
 
 @attrs.define
@@ -79,7 +161,10 @@ def _failed_batch(ids: tuple[int, ...], exc: ApiError) -> BugBatch:
 class BugPipeline:
     """Fetches bug batches while more due tests keep arriving (e.g. page by page).
 
-    `add` queues due tests and starts every batch that is full; `flush` starts the rest.
+    `add` queues due tests, `flush` says no more are coming soon. A batch is packed only
+    when it can be fetched (fewer than `limiter` batches are running), so it is packed with
+    what the batches before it showed: tests never fetched weigh what `rate` learned, tests
+    fetched before weigh their last bug count. Until `flush`, only full batches start.
     Batches may mix products. They run in the given task group, at most `limiter` fetched
     but not yet written (which bounds memory); each is written as soon as it arrives. A
     batch the API refuses outright marks its tests failed (they keep their older bugs); a
@@ -95,6 +180,7 @@ class BugPipeline:
         *,
         limiter: anyio.CapacityLimiter,
         max_ids: int,
+        budget: int = BUG_BUDGET,
         on_batch: Callable[[Sequence[int]], Awaitable[None]] | None = None,
         totals: BugTotals | None = None,
     ) -> None:
@@ -102,9 +188,13 @@ class BugPipeline:
         self._writer = writer
         self._tg = task_group
         self._limiter = limiter
-        self._max_ids = max_ids
+        self._max_ids = max(1, max_ids)
+        self._budget = budget
         self._on_batch = on_batch
         self._pending: list[BugFetchDue] = []
+        self._running = 0
+        self._flushed = False
+        self.rate = BugRate(max_ids=self._max_ids, budget=budget)
         self.queued: set[int] = set()
         """Every test id handed to this pipeline."""
         self.totals = totals if totals is not None else BugTotals()
@@ -115,23 +205,38 @@ class BugPipeline:
         fresh = [d for d in due if d.test_id not in self.queued]
         self.queued.update(d.test_id for d in fresh)
         self._pending.extend(fresh)
-        batches = plan_batches(self._pending, max_ids=self._max_ids)
-        if len(batches) > 1:
-            for batch in batches[:-1]:
-                self._start(batch)
-            self._pending = list(batches[-1])
+        self._dispatch()
 
     def flush(self) -> None:
-        """Start every queued test that is not in a batch yet."""
-        for batch in plan_batches(self._pending, max_ids=self._max_ids):
-            self._start(batch)
-        self._pending = []
+        """Let every queued test go, in batches that need not be full, as slots free up.
+
+        Tests added later go the same way.
+        """
+        self._flushed = True
+        self._dispatch()
 
     def product_totals(self, product_id: int) -> BugTotals:
         """The running totals of one product's part."""
         return self.by_product.setdefault(product_id, BugTotals())
 
+    def _dispatch(self) -> None:
+        """Start batches while a slot is free and the next batch is full (or flushed)."""
+        slots = max(1, math.floor(self._limiter.total_tokens))
+        while self._pending and self._running < slots:
+            size, full = first_batch(
+                self._pending[: self._max_ids],
+                max_ids=self._max_ids,
+                budget=self._budget,
+                unknown=self.rate.unknown,
+            )
+            if not (full or self._flushed):
+                return
+            batch = tuple(self._pending[:size])
+            del self._pending[:size]
+            self._start(batch)
+
     def _start(self, batch: tuple[BugFetchDue, ...]) -> None:
+        self._running += 1
         self.totals.batches_total += 1
         for pid in {d.product_id for d in batch}:
             self.product_totals(pid).batches_total += 1
@@ -140,14 +245,19 @@ class BugPipeline:
     async def _run(self, batch: tuple[BugFetchDue, ...]) -> None:
         ids = tuple(d.test_id for d in batch)
         product_of = {d.test_id: d.product_id for d in batch}
-        async with self._limiter:
-            try:
-                fetched = await self._client.get_bugs(ids)
-            except AuthenticationError:
-                raise
-            except ApiError as exc:
-                fetched = _failed_batch(ids, exc)
-            counts = await self._writer.write_bugs(fetched, product_of)
+        try:
+            async with self._limiter:
+                try:
+                    fetched = await self._client.get_bugs(ids)
+                except AuthenticationError:
+                    raise
+                except ApiError as exc:
+                    fetched = _failed_batch(ids, exc)
+                self._learn(batch, fetched)
+                counts = await self._writer.write_bugs(fetched, product_of)
+        finally:
+            self._running -= 1
+        self._dispatch()
         self.totals.add(counts)
         products = sorted(set(product_of.values()))
         for pid in products:
@@ -158,3 +268,11 @@ class BugPipeline:
             part.deleted += deleted
         if self._on_batch is not None:
             await self._on_batch(products)
+
+    def _learn(self, batch: tuple[BugFetchDue, ...], fetched: BugBatch) -> None:
+        """Feed the bug counts of the tests fetched for the first time to `rate`."""
+        failed = set(fetched.failed_test_ids)
+        first = [d.test_id for d in batch if d.bug_count is None and d.test_id not in failed]
+        if first:
+            per_test = Counter(bug.test_id for bug in fetched.bugs)
+            self.rate.observe(per_test[t] for t in first)

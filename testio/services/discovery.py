@@ -3,10 +3,13 @@
 The list is ordered by `end_at` descending with ties in no defined order, ids are not
 ordered, and there is no paging metadata (a short page ends the list).
 
-* A full read fetches pages concurrently, speculatively ahead, so latency overlaps (the
-  client caps requests in flight for everyone). With tests cached, all the pages they
-  suggest are requested at once; otherwise the window starts at 2 and grows by one after
-  every full page up to `SPECULATION`, so few requests are wasted past the end.
+* A full read fetches pages concurrently, so latency overlaps (the client caps requests in
+  flight for everyone, and products are read concurrently too). With tests cached, all the
+  pages they suggest are requested at once. Beyond that, a page is requested only once
+  the page before it is known not to be the last (a full page, or one that failed), and
+  after `SHORT_LIST` such pages up to `AHEAD` pages past the furthest one. So a short list
+  costs no request past its end and a long one at most `AHEAD - 1`, and a page being
+  recovered holds up none of the pages after it.
 * An incremental read goes page by page, newest first, and stops after the first page
   whose last test ended strictly before the anchor: the first test on the pages read
   that the last complete read of this product had already seen ended (locked or
@@ -41,8 +44,11 @@ log = logging.getLogger("testio.sync")
 MAX_PAGE_FAILURES: Final = 3
 """A full read stops launching pages after this many pages failed outright."""
 
-SPECULATION: Final = 4
-"""Pages a full read keeps in flight when the cache cannot tell how many there are."""
+AHEAD: Final = 2
+"""How many pages past the furthest page known not to be the last a full read requests."""
+
+SHORT_LIST: Final = 2
+"""Pages a full read requests one after another before it reads `AHEAD` pages ahead."""
 
 SETTLED: Final = frozenset({"locked", "archived"})
 """Statuses of tests that have ended: their place in the list is fixed."""
@@ -169,10 +175,14 @@ class TestDiscovery:
 
     async def full(self, tally: ProductTally, *, expected_tests: int = 0) -> bool:
         """Read every page, concurrently; True if every page was read (skipped poisoned
-        offsets count as read; they are problems on the tally)."""
-        hint = math.ceil(expected_tests / self._per_page) + 1 if expected_tests else 0
-        cap = max(SPECULATION, min(hint, 4 * self._max_window))
-        window = max(2, min(hint, cap))
+        offsets count as read; they are problems on the tally).
+
+        `expected_tests` (the tests cached for the product) lets the pages they fill, and
+        the one after them, be requested at once, at most `4 × max_window` at a time.
+        """
+        hint = expected_tests // self._per_page + 1 if expected_tests > 0 else 0
+        cap = max(AHEAD, 4 * self._max_window)
+        known = 0  # the furthest page known not to be the last
         next_page = 1
         in_flight = 0
         last_page: int | None = None
@@ -193,25 +203,39 @@ class TestDiscovery:
 
         with send, receive:
             async with anyio.create_task_group() as tg:
-                while True:
-                    while last_page is None and in_flight < window:
+
+                def launch() -> None:
+                    nonlocal next_page, in_flight
+                    ahead = AHEAD if known >= SHORT_LIST else 1
+                    while (
+                        last_page is None
+                        and in_flight < cap
+                        and next_page <= max(hint, known + ahead)
+                    ):
                         tg.start_soon(fetch, next_page)
                         next_page += 1
                         in_flight += 1
+
+                while True:
+                    launch()
                     if not in_flight:
                         break
                     page, result = await receive.receive()
                     in_flight -= 1
+                    # The next pages go out before this one is stored: storing takes a while.
                     if isinstance(result, ApiError):
                         clean = False
                         failures += 1
-                        await self._page_failed(tally, page, result)
+                        known = max(known, page)  # assume it was full: read on past it
                         if failures >= MAX_PAGE_FAILURES and last_page is None:
                             last_page = next_page - 1
+                        launch()
+                        await self._page_failed(tally, page, result)
                         continue
-                    await self._store(tally, result)
                     if result.is_last:
                         last_page = page if last_page is None else min(last_page, page)
                     else:
-                        window = min(window + 1, cap)
+                        known = max(known, page)
+                    launch()
+                    await self._store(tally, result)
         return clean

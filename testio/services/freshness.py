@@ -1,4 +1,5 @@
-"""Bringing the bugs of some tests up to date before answering, without ever failing the answer."""
+"""Bringing the bugs of some tests up to date before answering (never failing the answer), and
+saying which of a product's tests the cache lacks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Awaitable, Callable, Collection
 from testio.domain.common import DataWarning
 from testio.domain.sync import SyncProgress
 from testio.errors import ApiError, ConfigError, SyncInProgressError
+from testio.repositories import Repositories
 from testio.services.base import BaseService
 
 log = logging.getLogger("testio.services")
@@ -65,3 +67,20 @@ async def refresh_bugs(
             )
         ]
     return []
+
+
+async def missing_ranges(repos: Repositories, product_id: int) -> list[DataWarning]:
+    """A warning when the API fails to return some of the product's tests (open list problems)."""
+    problems = await repos.problems.list_problems(product_id=product_id)
+    ranges = [p for p in problems if p.kind == "test_page"]
+    if not ranges:
+        return []
+    missing = sum((p.offset_end or 0) - (p.offset_start or 0) for p in ranges)
+    return [
+        DataWarning(
+            kind="problematic_range",
+            message=f"The TestIO API fails to return {missing or 'some'} test(s) of this "
+            "product (see get_problematic_tests); they and their bugs are missing from "
+            "this answer.",
+        )
+    ]

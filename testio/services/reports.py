@@ -18,7 +18,7 @@ from testio.rendering import render
 from testio.reportfiles import format_for, safe_report_path, write_private
 from testio.repositories.report import Bounds, ReportRepository, ScopedTest
 from testio.services.base import BaseService
-from testio.services.freshness import ProgressFn, refresh_bugs
+from testio.services.freshness import ProgressFn, missing_ranges, refresh_bugs
 
 DEFAULT_STATUSES: tuple[str, ...] = tuple(s for s in TEST_STATUSES if s in EXECUTED_STATUSES)
 
@@ -108,7 +108,7 @@ class ReportService(BaseService):
             for t in in_scope
         ]
         warnings += _incomplete(in_scope)
-        warnings += await self._missing_ranges(product_id)
+        warnings += await missing_ranges(self.repos, product_id)
         report = EbrReport(
             scope=ReportScope(
                 product=Ref(product.id, product.name),
@@ -135,21 +135,6 @@ class ReportService(BaseService):
         if max_rows is not None and len(rows) > max_rows:
             report = _capped(report, max_rows)
         return report
-
-    async def _missing_ranges(self, product_id: int) -> list[DataWarning]:
-        problems = await self.repos.problems.list_problems(product_id=product_id)
-        ranges = [p for p in problems if p.kind == "test_page"]
-        if not ranges:
-            return []
-        missing = sum((p.offset_end or 0) - (p.offset_start or 0) for p in ranges)
-        return [
-            DataWarning(
-                kind="problematic_range",
-                message=f"The TestIO API fails to return {missing or 'some'} test(s) of this "
-                "product (see get_problematic_tests); they and their bugs are missing from "
-                "this report.",
-            )
-        ]
 
 
 def _incomplete(tests: Sequence[ScopedTest]) -> list[DataWarning]:

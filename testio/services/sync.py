@@ -20,12 +20,14 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
 import anyio
+import attrs
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from testio.client import TestIOClient
 from testio.domain.sync import (
     BugRefreshResult,
     ProductSyncSummary,
+    SyncProblem,
     SyncProgress,
     SyncResult,
     SyncStatus,
@@ -183,6 +185,24 @@ class SyncService(BaseService):
 
     # ---- the run --------------------------------------------------------------------------
 
+    async def _still_open(self, writer: CacheWriter, product_ids: list[int]) -> list[SyncProblem]:
+        """Problems of these products from earlier runs that this run neither saw nor resolved.
+
+        An incremental run does not revisit every range an earlier run could not read, so the
+        data those problems name is still missing: the run is not complete while they are open.
+        """
+        wanted = set(product_ids)
+        return [
+            SyncProblem(
+                kind=row.kind,
+                product_id=row.product_id,
+                message=row.message,
+                test_ids=tuple(int(t) for t in row.test_ids),
+            )
+            for row in reversed(await self.repos.problems.list_problems())
+            if row.product_id in wanted and (row.kind, row.key) not in writer.problems
+        ]
+
     def _engine(self) -> AsyncEngine:
         bind = self.session.bind
         if not isinstance(bind, AsyncEngine):
@@ -262,16 +282,19 @@ class SyncService(BaseService):
             if error is not exc:
                 raise error from None
             raise
-        problems = tuple(as_sync_problem(p) for p in writer.problems.values())
+        problems = (
+            *(as_sync_problem(p) for p in writer.problems.values()),
+            *await self._still_open(writer, [t.id for t in tallies]),
+        )
         complete = not problems and all(t.complete for t in tallies)
         status = "success" if complete else "partial"
         ended = self.now()
         duration = time.perf_counter() - clock
+        total = attrs.evolve(counts(), problems=len(problems))
         await self.repos.sync_events.finish(
-            event_id, status=status, ended_at=ended, duration_s=duration, counts=counts()
+            event_id, status=status, ended_at=ended, duration_s=duration, counts=total
         )
         await self.commit()
-        total = counts()
         return SyncResult(
             status=status,
             complete=complete,

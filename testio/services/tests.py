@@ -13,7 +13,7 @@ from testio.errors import NotFoundInCacheError
 from testio.lifecycle import normalise_testing_type
 from testio.models import BugRow, ProductRow, TestRow
 from testio.services.base import BaseService
-from testio.services.freshness import ProgressFn, refresh_bugs
+from testio.services.freshness import ProgressFn, missing_ranges, refresh_bugs
 
 
 def _completeness(test: TestRow) -> list[DataWarning]:
@@ -84,6 +84,7 @@ class TestService(BaseService):
                     "run sync_data.",
                 )
             )
+        warnings += await missing_ranges(self.repos, product_id)
         return TestList(
             product=Ref(product.id, product.name),
             tests=tuple(

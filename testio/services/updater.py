@@ -133,6 +133,7 @@ class ProductUpdater:
                 read_all[product.id] = await self._update_one(
                     product, rows.get(product.id), tally, bugs
                 )
+                updated.append(product.id)
             except BaseException as exc:
                 error = root_error(exc)
                 if isinstance(error, AuthenticationError) or not isinstance(error, ApiError):
@@ -146,6 +147,7 @@ class ProductUpdater:
                 key = problem_key("product", product.id)
                 await writer.record([NewProblem("product", key, product.id, message)])
 
+        updated: list[int] = []
         bug_tasks = anyio.create_task_group()
         bugs = BugPipeline(
             client,
@@ -162,6 +164,7 @@ class ProductUpdater:
             bugs.flush()
         if bugs.totals.refreshed:
             await writer.resolve_bug_problems()
+        await self._resolve_product_problems(updated)
         for tally in tallies:
             part = bugs.product_totals(tally.id)
             if part.failed:
@@ -171,6 +174,20 @@ class ProductUpdater:
             tally.phase = "done"
             done += 1
             await on_change(tally)
+
+    async def _resolve_product_problems(self, product_ids: Sequence[int]) -> None:
+        """Close the "could not be synced" problems of products that synced without error."""
+        if not product_ids:
+            return
+        now = self._now()
+
+        async def change(repos: Repositories) -> None:
+            for pid in product_ids:
+                await repos.problems.resolve_missing(
+                    kind="product", product_id=pid, still_open=(), at=now
+                )
+
+        await self._writer.write(change)
 
     async def _mark_synced(self, writer: CacheWriter, product_id: int) -> None:
         at = self._now()
@@ -185,7 +202,10 @@ class ProductUpdater:
         pid = product.id
         features_at = row.features_synced_at if row is not None else None
         features_due = (
-            self._plan.full or features_at is None or self._now() - features_at >= FEATURES_TTL
+            self._plan.full
+            or features_at is None
+            or self._now() - features_at >= FEATURES_TTL
+            or await self._writer.read(lambda r: r.problems.count_open(pid, kind="features")) > 0
         )
         tally.phase = "tests"
         await self._on_change(tally)
@@ -259,10 +279,28 @@ class ProductUpdater:
             await self._writer.write(
                 lambda r: r.products.mark_tests_discovered(pid, sync_id=sync_id, at=at)
             )
+        else:
+            # A page could not be read: only a full read can tell what it held (and close
+            # its problem), so the next sync reads this product's list in full.
+            await self._writer.write(lambda r: r.products.require_full_read(pid))
         return read_all
 
     async def _features(self, product: Product, tally: ProductTally) -> None:
-        features, problems = await self._client.list_features(product)
+        try:
+            features, problems = await self._client.list_features(product)
+        except AuthenticationError:
+            raise
+        except ApiError as exc:
+            # The tests and bugs do not depend on the catalogue: keep reading them.
+            message = (
+                f"The feature catalogue of product {product.id} could not be read ({exc}); "
+                "the cached features are kept and the next sync reads it again."
+            )
+            log.warning("%s", message)
+            key = problem_key("features", product.id, message="catalogue")
+            await self._writer.record([NewProblem("features", key, product.id, message)])
+            tally.complete = False
+            return
         noted = self._writer.note(as_new_problem(p, product_id=product.id) for p in problems)
         now = self._now()
 

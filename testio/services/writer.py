@@ -7,6 +7,7 @@ once: an interrupted sync keeps every page and bug batch it finished.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from testio.client import BugBatch, Problem
 
 T = TypeVar("T")
+
+log = logging.getLogger("testio.sync")
 
 BUG_PROBLEM = "bug_batch"
 
@@ -128,8 +131,14 @@ class CacheWriter:
     async def write_tests(
         self, tests: Sequence[Test], problems: Sequence[Problem], *, product_id: int
     ) -> TestWriteCounts:
-        """Store one page of tests and what could not be read of it."""
+        """Store one page of tests and what could not be read of it.
+
+        A test listed twice on the page with different content keeps its first copy; the
+        second is skipped as an unreadable item.
+        """
+        tests, twice = _first_copies(tests)
         noted = self.note(as_new_problem(p, product_id=product_id) for p in problems)
+        noted += self.note(_listed_twice(test_id, product_id) for test_id in twice)
         now = self._clock()
 
         async def change(repos: Repositories) -> TestWriteCounts:
@@ -147,6 +156,14 @@ class CacheWriter:
         failed tests keep their older bugs (plus any that did arrive) and are marked incomplete.
         """
         failed = set(batch.failed_test_ids)
+        orphans = [p for p in batch.problems if p.kind == "payload" and not p.test_ids]
+        if orphans:
+            # An unreadable bug that names no test belongs to one of these: none is complete.
+            failed.update(batch.test_ids)
+            orphaned = [attrs.evolve(p, test_ids=batch.test_ids) for p in orphans]
+            batch = attrs.evolve(
+                batch, problems=(*(p for p in batch.problems if p not in orphans), *orphaned)
+            )
         refreshed = tuple(t for t in batch.test_ids if t not in failed)
         per_test = dict.fromkeys(refreshed, 0)
         for bug in batch.bugs:
@@ -197,3 +214,29 @@ class CacheWriter:
         """Mark bug problems resolved whose tests now all have complete bugs."""
         now = self._clock()
         return await self.write(lambda r: r.problems.resolve_bug_problems(kind=BUG_PROBLEM, at=now))
+
+
+def _first_copies(tests: Sequence[Test]) -> tuple[list[Test], list[int]]:
+    """The tests with each id once (its first copy), and the ids listed again differently."""
+    first: dict[int, Test] = {}
+    twice: list[int] = []
+    for test in tests:
+        seen = first.setdefault(test.id, test)
+        if seen is not test and seen != test and test.id not in twice:
+            twice.append(test.id)
+    return list(first.values()), twice
+
+
+def _listed_twice(test_id: int, product_id: int) -> NewProblem:
+    message = (
+        f"Test {test_id} is listed twice on one page of product {product_id}'s test list with "
+        "different content; the second copy was skipped."
+    )
+    log.warning("%s", message)
+    return NewProblem(
+        kind="payload",
+        key=problem_key("payload", product_id, test_ids=(test_id,)),
+        product_id=product_id,
+        message=message,
+        test_ids=(test_id,),
+    )

@@ -63,9 +63,14 @@ async def test_the_page_size_defaults_to_the_settings(make_client: ClientFactory
 
 
 async def test_a_poisoned_window_is_shrunk_around_the_bad_offset(
-    make_client: ClientFactory,
+    make_client: ClientFactory, sleep: RecordedSleep
 ) -> None:
-    """Offset 7 of 30 fails alone: every other test of page 1 is kept, and exactly that offset is reported."""
+    """Offset 7 of 30 fails alone: every other test of page 1 is kept, and exactly that offset is reported.
+
+    Only the page itself is retried (once, after a backoff); below it a 500 is the poisoned
+    offset, so each smaller page is asked once. With nothing known about the list's length,
+    the smaller pages are read in order, so nothing past the end of the list is asked for.
+    """
     api = PoisonedList(30, {7})
     async with make_client(api) as client:
         page = await client.get_test_page(1, 1, per_page=25)
@@ -78,13 +83,75 @@ async def test_a_poisoned_window_is_shrunk_around_the_bad_offset(
     assert not page.is_last
     assert api.asked == [
         (1, 25), (1, 25),  # one retry, then shrink
-        (1, 10), (1, 10),
-        (1, 5), (2, 5), (2, 5),
-        (3, 2), (4, 2), (4, 2),
-        (7, 1), (8, 1), (8, 1),
+        (1, 10),
+        (1, 5), (2, 5),
+        (3, 2), (4, 2),
+        (7, 1), (8, 1),
         (5, 2),
         (2, 10), (3, 10),
     ]  # fmt: skip
+    assert len(sleep.waits) == 1  # the page's retry; no wait below it
+
+
+async def test_the_smaller_pages_of_one_size_are_read_at_once_where_the_list_reaches(
+    make_client: ClientFactory, sleep: RecordedSleep
+) -> None:
+    """Once page 2 showed the list reaches offset 50, page 1's sub-pages of one size overlap.
+
+    The handler holds every page of 10 until all three are in flight, so reading them one
+    after another would time out.
+    """
+    api = PoisonedList(60, {7})
+    tens: list[str] = []
+    all_tens = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params["per_page"] == "10":
+            tens.append(request.url.params["page"])
+            if len(tens) == 3:
+                all_tens.set()
+            await all_tens.wait()
+        return api(request)
+
+    async with make_client(handler) as client:
+        await client.get_test_page(1, 2, per_page=25)
+        with anyio.fail_after(5):
+            page = await client.get_test_page(1, 1, per_page=25)
+
+    assert ids(page) == [1000 + o for o in range(25) if o != 7]
+    assert [(p.offset_start, p.offset_end) for p in page.problems] == [(7, 8)]
+    assert sorted(api.asked) == sorted([
+        (2, 25), (1, 25), (1, 25),
+        (1, 10), (2, 10), (3, 10),
+        (1, 5), (2, 5),
+        (3, 2), (4, 2), (5, 2),
+        (7, 1), (8, 1),
+    ])  # fmt: skip
+    assert len(sleep.waits) == 1
+
+
+async def test_a_transient_error_below_the_page_is_still_retried(
+    make_client: ClientFactory, sleep: RecordedSleep
+) -> None:
+    """A 503 on a smaller page is retried after a backoff; only a 500 is taken as poisoned."""
+    api = PoisonedList(30, {7})
+    flaky = {(2, 5)}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        key = (int(request.url.params["page"]), int(request.url.params["per_page"]))
+        if key in flaky:
+            flaky.discard(key)
+            api.asked.append(key)
+            return httpx.Response(503)
+        return api(request)
+
+    async with make_client(handler) as client:
+        page = await client.get_test_page(1, 1, per_page=25)
+
+    assert ids(page) == [1000 + o for o in range(25) if o != 7]
+    assert [(p.offset_start, p.offset_end) for p in page.problems] == [(7, 8)]
+    assert api.asked.count((2, 5)) == 2  # the 503, then the 500 that is not retried
+    assert len(sleep.waits) == 2  # the page's retry and the 503's
 
 
 async def test_a_recovered_window_that_runs_past_the_end_is_the_last_page(

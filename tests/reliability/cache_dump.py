@@ -1,0 +1,88 @@
+"""Every row of a cache file as sorted tuples, without the bookkeeping that legitimately differs.
+
+Two caches that hold the same data dump equal even when they were filled by different runs:
+timestamps of when something was fetched become "was it fetched" flags, ids of sync events
+and the sync history itself are left out, and only open problems are kept (with what they say,
+not when they were seen).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any, Final, Literal
+
+Policy = Literal["drop", "flag"]
+
+SKIPPED_TABLES: Final = frozenset({"sync_events", "sync_lease"})
+
+BOOKKEEPING: Final[dict[str, dict[str, Policy]]] = {
+    "products": {
+        "listed_at": "drop",
+        "features_synced_at": "flag",
+        "tests_synced_at": "flag",
+        "tests_sync_id": "flag",
+        "synced_at": "flag",
+    },
+    "features": {"synced_at": "drop"},
+    "tests": {
+        "synced_at": "drop",
+        "first_sync_id": "drop",
+        "status_changed_at": "drop",
+        "bugs_synced_at": "flag",
+    },
+    "bugs": {"synced_at": "drop"},
+    "problems": {
+        "id": "drop",
+        "first_seen": "drop",
+        "last_seen": "drop",
+        "seen_count": "drop",
+        "resolved_at": "drop",
+    },
+}
+
+CacheDump = dict[str, list[tuple[Any, ...]]]
+
+
+def dump_cache(db_file: Path) -> CacheDump:
+    """Every table of the cache (open problems only), rows sorted, bookkeeping normalised."""
+    conn = sqlite3.connect(db_file)
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+            if name not in SKIPPED_TABLES
+        ]
+        return {name: _rows(conn, name) for name in sorted(tables)}
+    finally:
+        conn.close()
+
+
+def _rows(conn: sqlite3.Connection, table: str) -> list[tuple[Any, ...]]:
+    policy = BOOKKEEPING.get(table, {})
+    columns = [str(row[1]) for row in conn.execute(f'PRAGMA table_info("{table}")')]
+    selected: list[str] = []
+    for column in columns:
+        rule = policy.get(column)
+        if rule == "drop":
+            continue
+        selected.append(f'"{column}" IS NOT NULL' if rule == "flag" else f'"{column}"')
+    where = " WHERE resolved = 0" if table == "problems" else ""
+    query = f'SELECT {", ".join(selected)} FROM "{table}"{where}'
+    return sorted((tuple(row) for row in conn.execute(query)), key=repr)
+
+
+def differences(actual: CacheDump, expected: CacheDump, *, limit: int = 5) -> list[str]:
+    """Readable differences between two dumps (empty when equal), a few rows per table."""
+    found: list[str] = []
+    for table in sorted(set(actual) | set(expected)):
+        have, want = set(actual.get(table, [])), set(expected.get(table, []))
+        extra = sorted(have - want, key=repr)[:limit]
+        missing = sorted(want - have, key=repr)[:limit]
+        found.extend(f"{table}: unexpected {row!r}" for row in extra)
+        found.extend(f"{table}: missing {row!r}" for row in missing)
+        if len(actual.get(table, [])) != len(expected.get(table, [])) and not (extra or missing):
+            found.append(f"{table}: duplicate rows")
+    return found

@@ -1,0 +1,106 @@
+"""Every fault at once, against the medium sandbox, through the real `testio sync` command.
+
+Latency, rate limiting (Retry-After as an HTTP date), random 502/503, dropped connections,
+truncated JSON, bug batches heavy enough for 524, poisoned list pages and one test whose
+bugs always fail: the sync ends partial, naming exactly what is missing, and the cache equals
+a clean sync's but for that one test's bugs. Once the API behaves, the next sync restores
+the clean cache exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from testio.sandbox import Faults, RunningSandbox, SandboxConfig
+from tests.reliability.cache_dump import CacheDump, differences, dump_cache
+from tests.reliability.faulty_world import missing_lines
+from tests.reliability.processes import cli_command, cli_env
+from tests.world import NOW
+
+SIGNS = {
+    "429 rate limits": r"was rate-limited \(HTTP 429\)",
+    "502/503 errors": r"failed \(HTTP 50[23]\)",
+    "dropped connections": r"failed \(RemoteProtocolError",
+    "truncated JSON bodies": r"failed \(unexpected body",
+    "524 batch timeouts": r"failed with HTTP 524; splitting",
+    "poisoned-page 500s": r"failed \(HTTP 500\)",
+}
+
+
+async def _sync(home: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    done = await anyio.run_process(cli_command("--verbose", "sync"), env=env, check=False)
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def _failing_test(truth: list[dict[str, Any]]) -> dict[str, Any]:
+    return max(
+        (t for p in truth for t in p["tests"] if t["status"] == "archived" and not t["poisoned"]),
+        key=lambda t: len(t["bugs"]),
+    )
+
+
+@pytest.mark.slow
+async def test_all_faults_at_once_cost_only_the_persistent_ones_and_heal_with_the_api(
+    tmp_path: Path,
+) -> None:
+    config = SandboxConfig(seed=1, size="medium", now=NOW, bug_batch_budget=200)
+    async with RunningSandbox(config) as sandbox:
+        token = sandbox.tokens[0]
+        truth: list[dict[str, Any]] = sandbox.sandbox.ground_truth()["accounts"][0]["products"]
+        failing = _failing_test(truth)
+        clean_home, home = tmp_path / "clean", tmp_path / "faulty"
+        clean_home.mkdir()
+        home.mkdir()
+        clean_code, clean_out, _ = await _sync(
+            clean_home, cli_env(clean_home, api_url=sandbox.base_url, token=token)
+        )
+        clean: CacheDump = dump_cache(clean_home / "cache.db")
+
+        sandbox.sandbox.set_faults(
+            Faults(
+                latency_ms=(1.0, 10.0),
+                rate_limit_per_s=40,
+                retry_after_form="http-date",
+                error_rate=0.1,
+                drop_rate=0.05,
+                malformed_rate=0.05,
+                fail_bug_batches_for=frozenset({failing["id"]}),
+                fault_seed=11,
+            )
+        )
+        env = cli_env(home, api_url=sandbox.base_url, token=token, TESTIO_MAX_RETRIES="8")
+        code, out, log = await _sync(home, env)
+        faulty = dump_cache(home / "cache.db")
+        sandbox.sandbox.set_faults(Faults())
+        healed_code, healed_out, _ = await _sync(home, env)
+
+    injected = {name: len(re.findall(sign, log)) for name, sign in SIGNS.items()}
+    print(f"\nall faults together: {injected}, exit codes {code} then {healed_code}")
+
+    assert (clean_code, code, healed_code) == (2, 2, 2)
+    missing = missing_lines(out)
+    assert sorted(missing_lines(clean_out) + [m for m in missing if "bugs of test" in m]) == sorted(
+        missing
+    )
+    assert [m for m in missing if f"bugs of test {failing['id']} " in m]
+
+    def outside_failing(table: str, row: tuple[Any, ...]) -> bool:
+        if table == "tests":
+            return row[0] != failing["id"]
+        if table == "bugs":
+            return row[1] != failing["id"]
+        return table not in ("problems", "products")
+
+    def only(dump: CacheDump) -> CacheDump:
+        return {t: [r for r in rows if outside_failing(t, r)] for t, rows in dump.items()}
+
+    assert differences(only(faulty), only(clean)) == []
+    assert not [row for row in faulty["bugs"] if row[1] == failing["id"]]
+    assert differences(dump_cache(home / "cache.db"), clean) == []
+    assert sorted(missing_lines(healed_out)) == sorted(missing_lines(clean_out))
+    assert all(count > 0 for count in injected.values()), injected
