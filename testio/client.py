@@ -165,13 +165,14 @@ class _Session:
         query: Mapping[str, str | int] | None = None,
         counter: _RequestCounter | None = None,
         tries_on_500: int | None = None,
+        on_500: Callable[[], None] | None = None,
     ) -> T:
         """GET `path` and parse its JSON, retrying what may pass and raising a typed error otherwise.
 
         `tries_on_500` gives HTTP 500 only that many tries (a poisoned test page fails every
-        time); other 5xx answers and dropped connections keep the policy's attempts. Backoff
-        and `Retry-After` waits happen outside the in-flight slot, so a waiting retry never
-        holds up other requests.
+        time); other 5xx answers and dropped connections keep the policy's attempts. `on_500`
+        is called on each HTTP 500. Backoff and `Retry-After` waits happen outside the
+        in-flight slot, so a waiting retry never holds up other requests.
         """
         target = f"{path}?{urlencode(query, safe=',')}" if query else path
         request = f"GET {target if len(target) <= 120 else target[:119] + '…'}"
@@ -241,6 +242,8 @@ class _Session:
                 limit = policy.attempts
                 if status == 500 and tries_on_500 is not None:
                     limit = tries_on_500
+                if status == 500 and on_500 is not None:
+                    on_500()
                 if failures >= limit:
                     raise status_error(status, request, path, attempts=failures)
                 await self._back_off(request, f"HTTP {status}", failures, limit)
@@ -395,13 +398,14 @@ class TestIOClient:
         query: Mapping[str, str | int] | None = None,
         counter: _RequestCounter | None = None,
         tries_on_500: int | None = None,
+        on_500: Callable[[], None] | None = None,
     ) -> Awaitable[T]:
         if self._session is None:
             raise ServiceStateError(
                 "This TestIOClient is not open; use it inside `async with TestIOClient(settings)`."
             )
         return self._session.get_json(
-            path, parse, query=query, counter=counter, tries_on_500=tries_on_500
+            path, parse, query=query, counter=counter, tries_on_500=tries_on_500, on_500=on_500
         )
 
     # ---- public API -------------------------------------------------------------------------
@@ -449,7 +453,12 @@ class TestIOClient:
         return await self._features_by_section(product)
 
     async def get_test_page(
-        self, product_id: int, page: int, per_page: int | None = None
+        self,
+        product_id: int,
+        page: int,
+        per_page: int | None = None,
+        *,
+        on_500: Callable[[], None] | None = None,
     ) -> TestPage:
         """One page of a product's tests; a page that keeps failing with 500 is recovered.
 
@@ -458,7 +467,9 @@ class TestIOClient:
         offset range that fails even alone as a `test_page` problem, with the tests on either
         side of the gap when this window holds them. Below the page itself a 500 is not
         retried (it is the poisoned offset, every time), and the smaller pages of one size are
-        read concurrently where the list is known to reach them.
+        read concurrently where the list is known to reach them. `on_500` is called as soon
+        as the page answers HTTP 500: the retry and the recovery take a while, so a caller
+        reading pages ahead may go on meanwhile.
         """
         size = self._settings.page_size if per_page is None else per_page
         if page < 1 or size < 1:
@@ -467,7 +478,11 @@ class TestIOClient:
             )
         try:
             raws = await self._test_window(
-                product_id, page, size, tries_on_500=self._policy.page_error_attempts
+                product_id,
+                page,
+                size,
+                tries_on_500=self._policy.page_error_attempts,
+                on_500=on_500,
             )
         except ServerError as exc:
             if exc.status != 500:
@@ -520,13 +535,20 @@ class TestIOClient:
         return sectioned_catalogue(sections, results)
 
     async def _test_window(
-        self, product_id: int, page: int, per_page: int, *, tries_on_500: int
+        self,
+        product_id: int,
+        page: int,
+        per_page: int,
+        *,
+        tries_on_500: int,
+        on_500: Callable[[], None] | None = None,
     ) -> list[object]:
         raws = await self._get(
             f"products/{product_id}/exploratory_tests",
             list_in("exploratory_tests"),
             query={"page": page, "per_page": per_page},
             tries_on_500=tries_on_500,
+            on_500=on_500,
         )
         reach = (page - 1) * per_page + min(len(raws), per_page)
         if reach > self._list_reach.get(product_id, 0):

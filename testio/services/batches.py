@@ -27,6 +27,12 @@ RATE_SAMPLE: Final = 400
 RATE_MIN_SAMPLE: Final = 40
 """Tests fetched for the first time before what they showed replaces the prior guess."""
 
+PRIOR_BUGS_MEAN: Final = 11.0
+PRIOR_BUGS_SD: Final = 22.0
+"""The guess before any test came back: about 11 bugs per test (the figures recorded from
+the real API, testio-api.md §5.1: 8,071 bugs over 731 tests), with a spread twice that,
+as bug counts are heavy-tailed (most tests have a few, now and then one has hundreds)."""
+
 
 def first_batch(
     due: Sequence[BugFetchDue], *, max_ids: int, budget: int = BUG_BUDGET, unknown: float
@@ -77,19 +83,19 @@ def plan_batches(
 class BugRate:
     """What this sync's batches have shown about the bug counts of tests never fetched before.
 
-    `unknown` is what such a test weighs when batches are packed. Until `RATE_MIN_SAMPLE`
-    tests came back it is `budget / max_ids`, so they fill batches of `max_ids`. Then it is
-    `budget / n`, for the n tests per batch that cost the fewest requests per test: a batch
-    over the budget costs the failed call plus two halves, and the chance of that is the
-    normal approximation of the sum of n counts with the mean and variance of the latest
-    `RATE_SAMPLE` counts.
+    `unknown` is what such a test weighs when batches are packed: `budget / n`, for the n
+    tests per batch that cost the fewest requests per test (`best_batch_size`). The mean
+    and spread of a test's bugs are the prior guess until `RATE_MIN_SAMPLE` tests came back,
+    then those of the latest `RATE_SAMPLE` tests.
     """
 
     def __init__(self, *, max_ids: int, budget: int = BUG_BUDGET) -> None:
         self._max_ids = max(1, max_ids)
         self._budget = budget
         self._counts: deque[int] = deque(maxlen=RATE_SAMPLE)
-        self.unknown = budget / self._max_ids
+        self.unknown = budget / best_batch_size(
+            PRIOR_BUGS_MEAN, PRIOR_BUGS_SD**2, budget=budget, max_ids=self._max_ids
+        )
 
     def __repr__(self) -> str:
         return f"<BugRate {len(self._counts)} tests seen, unknown weighs {self.unknown:.1f}>"
@@ -109,19 +115,21 @@ class BugRate:
 def best_batch_size(mean: float, variance: float, *, budget: int, max_ids: int) -> int:
     """The tests per batch (1..max_ids) with the fewest expected requests per test.
 
-    Tests carry `mean` bugs with `variance` each; a batch over `budget` fails and is fetched
-    again in two halves (three requests instead of one).
+    Tests carry `mean` bugs with `variance` each, independently. A batch over `budget` fails
+    and its halves are fetched instead (recursively; one test alone always goes through);
+    the chance of that is the normal approximation of the sum of its counts.
     """
-    best, best_cost = 1, math.inf
-    for n in range(1, max_ids + 1):
+    cost = [0.0, 1.0]  # expected requests of a batch of n tests
+    best, best_cost = 1, 1.0
+    for n in range(2, max(1, max_ids) + 1):
         spread = math.sqrt(variance * n)
         if spread > 0:
             over = 0.5 * math.erfc((budget - n * mean) / (spread * math.sqrt(2)))
         else:
             over = 1.0 if n * mean > budget else 0.0
-        cost = (1 + 2 * over) / n
-        if cost < best_cost:
-            best, best_cost = n, cost
+        cost.append(1 + over * (cost[(n + 1) // 2] + cost[n // 2]))
+        if cost[n] / n < best_cost:
+            best, best_cost = n, cost[n] / n
     return best
 
 

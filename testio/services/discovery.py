@@ -6,10 +6,11 @@ ordered, and there is no paging metadata (a short page ends the list).
 * A full read fetches pages concurrently, so latency overlaps (the client caps requests in
   flight for everyone, and products are read concurrently too). With tests cached, all the
   pages they suggest are requested at once. Beyond that, a page is requested only once
-  the page before it is known not to be the last (a full page, or one that failed), and
-  after `SHORT_LIST` such pages up to `AHEAD` pages past the furthest one. So a short list
-  costs no request past its end and a long one at most `AHEAD - 1`, and a page being
-  recovered holds up none of the pages after it.
+  the page before it is known not to be the last (a full page, or one that failed or is
+  being recovered), and after `SHORT_LIST` such pages up to `AHEAD` pages past the
+  furthest one. So a short list costs no request past its end and a long one at most
+  `AHEAD - 1`, and a page being recovered holds up none of the pages after it (they also
+  show the client how far the list reaches, so it can read the recovery's pages at once).
 * An incremental read goes page by page, newest first, and stops after the first page
   whose last test ended strictly before the anchor: the first test on the pages read
   that the last complete read of this product had already seen ended (locked or
@@ -47,7 +48,7 @@ MAX_PAGE_FAILURES: Final = 3
 AHEAD: Final = 2
 """How many pages past the furthest page known not to be the last a full read requests."""
 
-SHORT_LIST: Final = 2
+SHORT_LIST: Final = 3
 """Pages a full read requests one after another before it reads `AHEAD` pages ahead."""
 
 SETTLED: Final = frozenset({"locked", "archived"})
@@ -188,12 +189,17 @@ class TestDiscovery:
         last_page: int | None = None
         failures = 0
         clean = True
-        send, receive = anyio.create_memory_object_stream[tuple[int, TestPage | ApiError]](math.inf)
+        send, receive = anyio.create_memory_object_stream[tuple[int, TestPage | ApiError | None]](
+            math.inf
+        )
 
         async def fetch(page: int) -> None:
+            def failing() -> None:  # a 500: the page is retried, then recovered
+                send.send_nowait((page, None))
+
             try:
                 result: TestPage | ApiError = await self._client.get_test_page(
-                    tally.id, page, self._per_page
+                    tally.id, page, self._per_page, on_500=failing
                 )
             except AuthenticationError:
                 raise
@@ -221,6 +227,9 @@ class TestDiscovery:
                     if not in_flight:
                         break
                     page, result = await receive.receive()
+                    if result is None:  # still in flight, but no reason to wait for it
+                        known = max(known, page)
+                        continue
                     in_flight -= 1
                     # The next pages go out before this one is stored: storing takes a while.
                     if isinstance(result, ApiError):

@@ -270,3 +270,17 @@ async def test_a_server_that_ignores_paging_gives_one_last_page(make_client: Cli
 
     assert len(page.tests) == 40
     assert page.is_last
+
+
+async def test_the_caller_hears_of_a_failing_page_before_its_retry_and_recovery(
+    make_client: ClientFactory,
+) -> None:
+    """`on_500` is called when the page answers 500, before any smaller page is asked for."""
+    api = PoisonedList(30, {7})
+    heard: list[int] = []
+
+    async with make_client(api) as client:
+        await client.get_test_page(1, 1, per_page=25, on_500=lambda: heard.append(len(api.asked)))
+        await client.get_test_page(1, 2, per_page=25, on_500=lambda: heard.append(-1))
+
+    assert heard == [1, 2]  # after the first answer and after the retry; page 2 never fails

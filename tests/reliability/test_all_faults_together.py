@@ -48,7 +48,7 @@ def _failing_test(truth: list[dict[str, Any]]) -> dict[str, Any]:
 async def test_all_faults_at_once_cost_only_the_persistent_ones_and_heal_with_the_api(
     tmp_path: Path,
 ) -> None:
-    config = SandboxConfig(seed=1, size="medium", now=NOW, bug_batch_budget=200)
+    config = SandboxConfig(seed=1, size="medium", now=NOW, bug_batch_budget=100)
     async with RunningSandbox(config) as sandbox:
         token = sandbox.tokens[0]
         truth: list[dict[str, Any]] = sandbox.sandbox.ground_truth()["accounts"][0]["products"]
@@ -66,14 +66,22 @@ async def test_all_faults_at_once_cost_only_the_persistent_ones_and_heal_with_th
                 latency_ms=(1.0, 10.0),
                 rate_limit_per_s=40,
                 retry_after_form="http-date",
-                error_rate=0.1,
-                drop_rate=0.05,
-                malformed_rate=0.05,
+                error_rate=0.05,
+                drop_rate=0.025,
+                malformed_rate=0.025,
                 fail_bug_batches_for=frozenset({failing["id"]}),
                 fault_seed=11,
             )
         )
-        env = cli_env(home, api_url=sandbox.base_url, token=token, TESTIO_MAX_RETRIES="8")
+        # Patient retries for the random faults; small bug batches, so the batch holding the
+        # always-failing test is split (with every retry at each level) only three times.
+        env = cli_env(
+            home,
+            api_url=sandbox.base_url,
+            token=token,
+            TESTIO_MAX_RETRIES="7",
+            TESTIO_BUG_BATCH_SIZE="8",
+        )
         code, out, log = await _sync(home, env)
         faulty = dump_cache(home / "cache.db")
         sandbox.sandbox.set_faults(Faults())

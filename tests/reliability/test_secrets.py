@@ -94,9 +94,15 @@ async def test_the_token_is_in_no_output_log_tool_result_or_cache_file(tmp_path:
         }
         codes.append(await _run(home, "unreachable", down, "--verbose", "sync"))
 
+    scanned = [p for p in home.rglob("*") if p.is_file()]
+    print(
+        f"\nsecrets: {len(scanned)} files, {sum(p.stat().st_size for p in scanned):,} bytes "
+        f"scanned for the token; found in {len(_files_holding(home, TOKEN))}"
+    )
     assert codes == [2, 0, 1, 1]
-    assert (home / "reports" / "ebr.json").is_file()
-    assert (home / "cache.db").is_file()
+    assert "DEBUG testio.client: GET products" in (home / "sync.stderr").read_text("utf-8")
+    assert "DEBUG testio.client: GET products" in (home / "serve.stderr").read_text("utf-8")
+    assert {"cache.db", "cache.db.sync.lock", "ebr.json"} <= {p.name for p in scanned}
     assert _files_holding(home, TOKEN) == []
     assert _files_holding(home, WRONG) == []
 

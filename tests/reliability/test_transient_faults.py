@@ -18,9 +18,9 @@ from tests.world import NOW, World
 
 TRANSIENT: dict[str, Faults] = {
     "latency": Faults(latency_ms=(5.0, 20.0)),
-    "429 with Retry-After in seconds": Faults(rate_limit_per_s=20, retry_after_form="seconds"),
+    "429 with Retry-After in seconds": Faults(rate_limit_per_s=10, retry_after_form="seconds"),
     "429 with Retry-After as an HTTP date": Faults(
-        rate_limit_per_s=20, retry_after_form="http-date"
+        rate_limit_per_s=10, retry_after_form="http-date"
     ),
     "random 502 and 503": Faults(error_rate=0.3, fault_seed=1),
     "dropped connections": Faults(drop_rate=0.3, fault_seed=2),

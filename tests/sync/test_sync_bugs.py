@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import cast
 
+import anyio
+import httpx
 from sync_world import SyncWorld
 
+from testio.client import BugBatch, TestIOClient
+from testio.config import Settings
 from testio.domain.sync import SyncProgress
 from testio.lifecycle import is_immutable
 from testio.repositories import BugFetchDue
 from testio.sandbox import Faults
-from testio.services.batches import plan_batches
+from testio.services.batches import (
+    PRIOR_BUGS_MEAN,
+    PRIOR_BUGS_SD,
+    RATE_MIN_SAMPLE,
+    RATE_SAMPLE,
+    BugPipeline,
+    BugRate,
+    BugTotals,
+    best_batch_size,
+    plan_batches,
+)
+from testio.services.writer import BugWriteCounts, CacheWriter
 
 
 def _mutable(world: SyncWorld) -> dict[int, int]:
@@ -140,3 +157,87 @@ def test_tests_never_fetched_fill_batches_of_the_id_limit() -> None:
     """Without counts, a batch holds `max_ids` tests."""
     batches = plan_batches(_due([None] * 100), max_ids=40)
     assert [len(b) for b in batches] == [40, 40, 20]
+
+
+def test_a_batch_size_is_chosen_for_the_fewest_requests_per_test() -> None:
+    """Exact counts fill the budget; no bugs fill the id limit; a heavier test goes alone."""
+    assert best_batch_size(30, 0, budget=600, max_ids=40) == 20
+    assert best_batch_size(0, 0, budget=600, max_ids=40) == 40
+    assert best_batch_size(700, 0, budget=600, max_ids=40) == 1
+    # A spread leaves room: fewer tests than the mean alone would allow, but not many fewer.
+    assert 20 < best_batch_size(12, 21**2, budget=600, max_ids=40) < 600 // 12
+
+
+def test_the_rate_learns_from_the_latest_tests_fetched_for_the_first_time() -> None:
+    """Before enough tests came back the prior holds; then the latest counts decide."""
+    rate = BugRate(max_ids=40)
+    prior = 600 / best_batch_size(PRIOR_BUGS_MEAN, PRIOR_BUGS_SD**2, budget=600, max_ids=40)
+    assert rate.unknown == prior
+    rate.observe([30] * (RATE_MIN_SAMPLE - 1))
+    assert rate.unknown == prior
+    rate.observe([30])
+    assert rate.unknown == 30  # batches of 20
+    rate.observe([0] * RATE_SAMPLE)
+    assert rate.unknown == 15  # the 30s are out of the window: batches of 40 again
+
+
+class _BugApi:
+    """`GET bugs` over tests with known bug counts, answering 524 over the budget like TestIO."""
+
+    def __init__(self, counts: dict[int, int]) -> None:
+        self.counts = counts
+        self.calls: list[tuple[int, int]] = []  # (ids, status)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        ids = [int(i) for i in request.url.params["filter_test_cycle_ids"].split(",")]
+        total = sum(self.counts[i] for i in ids)
+        status = 524 if len(ids) > 1 and total > 600 else 200
+        self.calls.append((len(ids), status))
+        if status == 524:
+            return httpx.Response(524, text="<html>timeout</html>")
+        bugs = [
+            {"id": t * 1000 + n, "title": "Bug", "status": "accepted", "severity": "low",
+             "test": {"id": t}}
+            for t in ids
+            for n in range(self.counts[t])
+        ]  # fmt: skip
+        return httpx.Response(200, json={"bugs": bugs})
+
+
+class _Writer:
+    """Stands in for the `CacheWriter`: counts what each batch would write."""
+
+    async def write_bugs(self, batch: BugBatch, product_of: Mapping[int, int]) -> BugWriteCounts:
+        failed = set(batch.failed_test_ids)
+        refreshed = tuple(t for t in batch.test_ids if t not in failed)
+        return BugWriteCounts(len(batch.bugs), 0, refreshed, batch.failed_test_ids, {})
+
+
+async def test_batches_are_packed_with_what_the_batches_before_them_showed() -> None:
+    """Tests of 30 bugs: once enough came back, batches hold 20 of them and none is refused.
+
+    One batch runs at a time, so each is packed only when the one before it is done.
+    """
+    api = _BugApi(dict.fromkeys(range(1, 201), 30))
+    settings = Settings(api_url="https://api.example.test/customer/v2", api_token="tok")
+    due = [BugFetchDue(test_id=t, product_id=1, bug_count=None) for t in api.counts]
+    client = TestIOClient(settings, transport=httpx.MockTransport(api), backoff_base=0.0)
+    totals = BugTotals()
+    async with client, anyio.create_task_group() as tg:
+        pipeline = BugPipeline(
+            client,
+            cast(CacheWriter, _Writer()),
+            tg,
+            limiter=anyio.CapacityLimiter(1),
+            max_ids=40,
+            totals=totals,
+        )
+        pipeline.add(due)
+        pipeline.flush()
+    prior = best_batch_size(PRIOR_BUGS_MEAN, PRIOR_BUGS_SD**2, budget=600, max_ids=40)
+    guessed = math.ceil(RATE_MIN_SAMPLE / prior)  # batches packed before the rate is known
+    halves = [(prior, 524), ((prior + 1) // 2, 200), (prior // 2, 200)]
+    rest = 200 - guessed * prior
+    assert api.calls == halves * guessed + [(20, 200)] * (rest // 20) + [(rest % 20, 200)]
+    assert sorted(totals.refreshed) == list(api.counts)
+    assert totals.batches_done == guessed + math.ceil(rest / 20)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC
+from pathlib import Path
+from typing import Any
 
+import anyio
+import httpx
 from sqlalchemy import select
-from sync_world import SyncWorld
+from starlette.types import ASGIApp, Receive, Scope, Send
+from sync_world import SyncWorld, sandbox_app
 
+from testio.client import TestIOClient
 from testio.domain.sync import SyncProgress
 from testio.models import FeatureRow, ProductRow, SyncEventRow
 
@@ -164,3 +170,98 @@ async def test_only_the_requested_products_are_synced(small: SyncWorld) -> None:
     assert {row.product_id for row in cached.values()} == {wanted}
     assert [(p.kind, p.product_id) for p in result.problems] == [("product", 424242)]
     assert result.status == "partial"
+
+
+PAGES = "GET /products/{pid}/exploratory_tests"
+
+
+def _lists_spec(sizes: dict[int, int], poisoned: dict[int, int] | None = None) -> dict[str, Any]:
+    """Products (id → number of tests) of archived tests with one bug each; `poisoned` maps a
+    product to the offset of its poisoned test."""
+    bad = poisoned or {}
+    return {
+        "token": "spec-token",
+        "products": [
+            {
+                "id": pid,
+                "name": f"Product {pid}",
+                "tests": [
+                    {"status": "archived", "bugs": 1, "poisoned": bad.get(pid) == offset}
+                    for offset in range(size)
+                ],
+            }
+            for pid, size in sizes.items()
+        ],
+    }
+
+
+async def test_a_full_read_asks_for_no_page_past_the_end_of_a_short_list(tmp_path: Path) -> None:
+    """Up to three pages are read one after another: the short page is the last one asked for."""
+    sizes = {10: 3, 11: 8, 12: 14}  # pages of 5: one, two and three pages, the last short
+    world = SyncWorld(sandbox_app(spec=_lists_spec(sizes)), tmp_path / "cache.db", page_size=5)
+    async with world.open():
+        result = await world.sync(full=True)
+    assert result.tests_new == sum(sizes.values())
+    assert world.requests()[PAGES] == sum(n // 5 + 1 for n in sizes.values())
+
+
+async def test_a_full_read_of_a_long_list_asks_for_at_most_one_page_past_its_end(
+    tmp_path: Path,
+) -> None:
+    """Past three full pages, two pages are in flight ahead: at most one past the end."""
+    sizes = {10: 40, 11: 52}  # pages of 5: 8 full and an empty one; 10 full and a short one
+    world = SyncWorld(sandbox_app(spec=_lists_spec(sizes)), tmp_path / "cache.db", page_size=5)
+    async with world.open():
+        result = await world.sync(full=True)
+    needed = sum(n // 5 + 1 for n in sizes.values())
+    assert result.tests_new == sum(sizes.values())
+    assert needed <= world.requests()[PAGES] <= needed + len(sizes)
+
+
+class _HoldRetry:
+    """An ASGI wrapper that holds the second request for `query` until `until` was asked for."""
+
+    def __init__(self, app: ASGIApp, query: str, until: str) -> None:
+        self.app = app
+        self.query = query
+        self.until = until
+        self.asked = 0
+        self.released = anyio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope["query_string"].decode()
+            if query == self.until:
+                self.released.set()
+            if query == self.query:
+                self.asked += 1
+                if self.asked == 2:
+                    with anyio.fail_after(5):
+                        await self.released.wait()
+        await self.app(scope, receive, send)
+
+
+async def test_a_page_being_recovered_holds_up_none_of_the_pages_after_it(
+    tmp_path: Path,
+) -> None:
+    """A poisoned second page is retried and read in smaller pages while the rest is read.
+
+    The retry of page 2 is held until page 6 (the last full one) was asked for, which
+    happens only if the pages after the failing one go out meanwhile.
+    """
+    app = sandbox_app(spec=_lists_spec({10: 30}, poisoned={10: 6}))
+    world = SyncWorld(app, tmp_path / "cache.db", page_size=5)
+    held = _HoldRetry(app, "page=2&per_page=5", until="page=6&per_page=5")
+    transport = httpx.ASGITransport(held)
+    async with (
+        world.open(),
+        TestIOClient(world.settings, transport=transport, backoff_base=0.0) as client,
+        world.service(client) as service,
+    ):
+        result = await service.sync(full=True)
+    assert [(p.kind, p.product_id) for p in result.problems] == [("test_page", 10)]
+    assert "offset 6 " in result.problems[0].message
+    assert result.tests_new == 29
+    # 7 pages (the last one empty) and perhaps one past it, the retry of page 2, then pages
+    # of 2 and of 1 over [5, 10): [4, 6) [6, 8) [8, 10), then [6, 7) [7, 8).
+    assert 7 + 1 + 3 + 2 <= world.requests()[PAGES] <= 8 + 1 + 3 + 2
