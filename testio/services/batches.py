@@ -229,7 +229,7 @@ class BugPipeline:
 
     def _dispatch(self) -> None:
         """Start batches while a slot is free and the next batch is full (or flushed)."""
-        slots = max(1, math.floor(self._limiter.total_tokens))
+        slots = max(1, self._limiter.total_tokens)
         while self._pending and self._running < slots:
             size, full = first_batch(
                 self._pending[: self._max_ids],

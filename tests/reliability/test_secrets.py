@@ -8,9 +8,11 @@ home, and scans every byte there: outputs, logs, the cache with its -wal and -sh
 from __future__ import annotations
 
 import signal
+import sqlite3
 import stat
 import subprocess
 import traceback
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from mcp import Client
 from testio.errors import TestioError
 from testio.sandbox import Faults, RunningSandbox, SandboxConfig
 from tests.reliability.faulty_world import synced_result
-from tests.reliability.processes import serve_params, cli_command, cli_env
+from tests.reliability.processes import cli_command, cli_env, serve_params
 from tests.world import NOW, World
 
 TOKEN = "sbx_reliability_5ec7e7_0f1e2d3c4b5a6978"
@@ -81,30 +83,34 @@ async def test_the_token_is_in_no_output_log_tool_result_or_cache_file(tmp_path:
     async with RunningSandbox(config) as sandbox:
         env = cli_env(home, api_url=sandbox.base_url, token=TOKEN, TESTIO_LOG_LEVEL="DEBUG")
         product_id = sandbox.sandbox.ground_truth()["accounts"][0]["products"][0]["id"]
-        codes = [
-            await _run(home, "sync", env, "--verbose", "sync", "--full"),
-            await _run(home, "report", env, "--verbose", "report", "--product", str(product_id)),
-            await _run(home, "wrong-token", {**env, "TESTIO_API_TOKEN": WRONG}, "sync"),
-        ]
-        await _every_tool(home, env, product_id)
-        down = {
-            **env,
-            "TESTIO_API_URL": "http://127.0.0.1:9/customer/v2",
-            "TESTIO_MAX_RETRIES": "1",
-        }
-        codes.append(await _run(home, "unreachable", down, "--verbose", "sync"))
+        codes = [await _run(home, "sync", env, "--verbose", "sync", "--full")]
+        # A reader held open keeps the -wal file (and what later processes write into it).
+        with closing(sqlite3.connect(home / "cache.db")) as reader:
+            reader.execute("SELECT count(*) FROM tests").fetchone()
+            report = ("--verbose", "report", "--product", str(product_id))
+            codes.append(await _run(home, "report", env, *report))
+            codes.append(
+                await _run(home, "wrong-token", {**env, "TESTIO_API_TOKEN": WRONG}, "sync")
+            )
+            await _every_tool(home, env, product_id)
+            down = {
+                **env,
+                "TESTIO_API_URL": "http://127.0.0.1:9/customer/v2",
+                "TESTIO_MAX_RETRIES": "1",
+            }
+            codes.append(await _run(home, "unreachable", down, "--verbose", "sync"))
+            scanned = {p.name: p.stat().st_size for p in home.rglob("*") if p.is_file()}
+            holding = _files_holding(home, TOKEN), _files_holding(home, WRONG)
 
-    scanned = [p for p in home.rglob("*") if p.is_file()]
     print(
-        f"\nsecrets: {len(scanned)} files, {sum(p.stat().st_size for p in scanned):,} bytes "
-        f"scanned for the token; found in {len(_files_holding(home, TOKEN))}"
+        f"\nsecrets: {len(scanned)} files, {sum(scanned.values()):,} bytes "
+        f"scanned for the token; found in {len(holding[0])}"
     )
     assert codes == [2, 0, 1, 1]
     assert "DEBUG testio.client: GET products" in (home / "sync.stderr").read_text("utf-8")
     assert "DEBUG testio.client: GET products" in (home / "serve.stderr").read_text("utf-8")
-    assert {"cache.db", "cache.db.sync.lock", "ebr.json"} <= {p.name for p in scanned}
-    assert _files_holding(home, TOKEN) == []
-    assert _files_holding(home, WRONG) == []
+    assert {"cache.db", "cache.db-wal", "cache.db.sync.lock", "ebr.json"} <= set(scanned)
+    assert holding == ([], [])
 
 
 async def test_errors_raised_to_python_callers_never_show_the_token(tmp_path: Path) -> None:
@@ -187,7 +193,7 @@ async def test_a_real_sync_creates_its_cache_files_for_their_owner_only(tmp_path
         )
         try:
             with anyio.fail_after(60):
-                while not all(f.exists() for f in files) and process.returncode is None:
+                while not all(f.exists() for f in files) and process.returncode is None:  # noqa: ASYNC110 - polling files another process creates
                     await anyio.sleep(0.02)
             modes = {f.name: _mode(f) for f in files if f.exists()}
         finally:

@@ -66,7 +66,7 @@ async def test_fifty_concurrent_calls_during_a_sync_in_another_process_all_succe
                     stdout=subprocess.DEVNULL,
                     stderr=sync_err,
                 )
-                while not await _sync_running(mcp):
+                while not await _sync_running(mcp):  # noqa: ASYNC110 - polling another process
                     await anyio.sleep(0.05)
 
                 async def one(n: int, name: str, args: dict[str, Any]) -> None:

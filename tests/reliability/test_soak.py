@@ -68,8 +68,10 @@ def _menu(world: World) -> list[tuple[int, Call]]:
         (3, ("get_test_status", {"test_id": 1}, "error")),
         (1, ("no_such_tool", {}, "protocol")),
     ]
-    menu += [(1, ("get_test_status", {"test_id": t}, "ok")) for t in tests[:25]]
-    menu += [(1, ("get_test_status", {"test_id": t}, "error")) for t in poisoned]
+    for test_id in tests[:25]:
+        menu.append((1, ("get_test_status", {"test_id": test_id}, "ok")))
+    for test_id in poisoned:
+        menu.append((1, ("get_test_status", {"test_id": test_id}, "error")))
     return menu
 
 
@@ -119,6 +121,7 @@ async def test_ten_thousand_calls_leave_no_connection_no_warning_and_flat_memory
     outcomes: dict[str, int] = dict.fromkeys(
         ("ok", "busy", "tool errors", "protocol errors", "cancelled", "finished"), 0
     )
+    after_warm_up = 0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         server = build_server(app_factory=apps, background_refresh=False)

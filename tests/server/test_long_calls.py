@@ -37,7 +37,7 @@ async def test_cancelled_sync_leaves_the_connection_usable_and_no_session_open(
     from testio.server import build_server
 
     apps = Recording(synced)
-    synced.sandbox.set_faults(Faults(latency_ms=(40.0, 40.0)))
+    synced.sandbox.set_faults(Faults(latency_ms=(150.0, 150.0)))
     async with Client(build_server(app_factory=apps, background_refresh=False), mode=mode) as mcp:
         with anyio.move_on_after(0.5) as scope:
             await mcp.call_tool("sync_data", {"full": True})
