@@ -9,6 +9,7 @@ not when they were seen).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -86,3 +87,38 @@ def differences(actual: CacheDump, expected: CacheDump, *, limit: int = 5) -> li
         if len(actual.get(table, [])) != len(expected.get(table, [])) and not (extra or missing):
             found.append(f"{table}: duplicate rows")
     return found
+
+
+PRODUCT_COLUMN: Final = {"products": 0, "features": 1, "tests": 1, "bugs": 2, "problems": 2}
+"""Where a dumped row of each table holds its product id."""
+
+TEST_COLUMN: Final = {"tests": 0, "bugs": 1}
+"""Where a dumped row of each table holds its test id."""
+
+
+def excluding(
+    dump: CacheDump,
+    *,
+    products: Collection[int] = (),
+    tests: Collection[int] = (),
+    tables: Collection[str] = (),
+) -> CacheDump:
+    """The dump without every row of `products`, the rows of `tests` and their bugs, and `tables`."""
+
+    def keep(table: str, row: tuple[Any, ...]) -> bool:
+        product, test = PRODUCT_COLUMN.get(table), TEST_COLUMN.get(table)
+        return not (
+            (product is not None and row[product] in products)
+            or (test is not None and row[test] in tests)
+        )
+
+    return {
+        table: [row for row in rows if keep(table, row)]
+        for table, rows in dump.items()
+        if table not in tables
+    }
+
+
+def new_open_problems(dump: CacheDump, clean: CacheDump) -> list[tuple[Any, ...]]:
+    """Open problems of `dump` that the clean cache does not have: (kind, key, product, ...)."""
+    return sorted(set(dump["problems"]) - set(clean["problems"]), key=repr)

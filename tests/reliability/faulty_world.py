@@ -1,4 +1,4 @@
-"""Running syncs of a `World` and looking at what they left: results, problems, tool output."""
+"""Worlds for the reliability tests, and running syncs on them: results, exit codes, tool output."""
 
 from __future__ import annotations
 
