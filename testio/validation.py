@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # jsonschema loads on the first tool call, not at server start-up
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 MAX_SHOWN = 60
 
@@ -77,12 +78,23 @@ def describe(error: ValidationError, schema: dict[str, Any]) -> str:
 
 
 class ArgumentChecker:
-    """Validates one tool's arguments; returns the first problem as a sentence, or None."""
+    """Validates one tool's arguments; returns the first problem as a sentence, or None.
+
+    The validator is built on first use, so listing tools never imports jsonschema.
+    """
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        Draft202012Validator.check_schema(schema)
         self._schema = schema
-        self._validator = Draft202012Validator(schema)
+        self._compiled: Draft202012Validator | None = None
+
+    @property
+    def _validator(self) -> Draft202012Validator:
+        if self._compiled is None:
+            from jsonschema import Draft202012Validator
+
+            Draft202012Validator.check_schema(self._schema)
+            self._compiled = Draft202012Validator(self._schema)
+        return self._compiled
 
     def problem(self, arguments: Any) -> str | None:
         """The first problem with these arguments, as one sentence; None when they are fine."""

@@ -64,7 +64,7 @@ async def test_all_faults_at_once_cost_only_the_persistent_ones_and_heal_with_th
         sandbox.sandbox.set_faults(
             Faults(
                 latency_ms=(1.0, 10.0),
-                rate_limit_per_s=100,
+                rate_limit_per_s=80,
                 retry_after_form="http-date",
                 error_rate=0.05,
                 drop_rate=0.025,

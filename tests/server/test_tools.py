@@ -318,3 +318,14 @@ async def test_unknown_tool_is_a_protocol_error(connect: Connect) -> None:
         with pytest.raises(MCPError) as caught:
             await mcp.call_tool("drop_tables", {})
         assert caught.value.error.code == -32602
+
+
+def test_every_input_and_output_schema_is_valid_json_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from testio.tools import TOOLS
+
+    for spec in TOOLS:
+        Draft202012Validator.check_schema(spec.input_schema)
+        Draft202012Validator.check_schema(spec.output_schema)
+        assert spec.output_schema["type"] == "object"
