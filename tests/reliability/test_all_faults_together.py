@@ -1,10 +1,10 @@
 """Every fault at once, against the medium sandbox, through the real `testio sync` command.
 
-Latency, rate limiting (Retry-After as an HTTP date), random 502/503, dropped connections,
-truncated JSON, bug batches heavy enough for 524, poisoned list pages and one test whose
-bugs always fail: the sync ends partial, naming exactly what is missing, and the cache equals
-a clean sync's but for that one test's bugs. Once the API behaves, the next sync restores
-the clean cache exactly.
+Latency, random 502/503, dropped connections, truncated JSON, bug batches heavy enough for
+524, poisoned list pages, one test whose bugs always fail, and a rate limit (Retry-After as
+an HTTP date) on the sync's first burst of requests: the sync ends partial, naming exactly
+what is missing, and the cache equals a clean sync's but for that one test's bugs. Once the
+API behaves, the next sync restores the clean cache exactly.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 
 from testio.sandbox import Faults, RunningSandbox, SandboxConfig
@@ -21,6 +22,9 @@ from tests.reliability.cache_dump import CacheDump, differences, dump_cache, exc
 from tests.reliability.faulty_world import missing_lines
 from tests.reliability.processes import cli_command, cli_env
 from tests.world import NOW
+
+RATE_LIMIT = 20
+"""Requests per second the sandbox allows during the sync's first burst."""
 
 SIGNS = {
     "429 rate limits": r"was rate-limited \(HTTP 429\)",
@@ -32,9 +36,32 @@ SIGNS = {
 }
 
 
-async def _sync(env: dict[str, str]) -> tuple[int, str, str]:
-    done = await anyio.run_process(cli_command("--verbose", "sync"), env=env, check=False)
-    return done.returncode, done.stdout.decode(), done.stderr.decode()
+async def _sync(
+    env: dict[str, str], *, lift_rate_limit: tuple[RunningSandbox, Faults] | None = None
+) -> tuple[int, str, str]:
+    """Run `testio --verbose sync`; optionally replace the sandbox's faults once its first
+    burst of requests has met the rate limit (the limit is per second, so no later request
+    waits for long)."""
+    home = Path(env["HOME"])
+    with (home / "sync.stdout").open("wb") as out, (home / "sync.stderr").open("wb") as err:
+        process = await anyio.open_process(
+            cli_command("--verbose", "sync"), env=env, stdout=out, stderr=err
+        )
+        if lift_rate_limit is not None:
+            sandbox, faults = lift_rate_limit
+            with anyio.fail_after(60):
+                while (  # noqa: ASYNC110 - polling the requests of another process
+                    sum(sandbox.sandbox.counters().values()) < 2 * RATE_LIMIT
+                    and process.returncode is None
+                ):
+                    await anyio.sleep(0.01)
+            sandbox.sandbox.set_faults(faults)
+        code = await process.wait()
+    return (
+        code,
+        (home / "sync.stdout").read_text("utf-8"),
+        (home / "sync.stderr").read_text("utf-8"),
+    )
 
 
 def _failing_test(truth: list[dict[str, Any]]) -> dict[str, Any]:
@@ -61,17 +88,13 @@ async def test_all_faults_at_once_cost_only_the_persistent_ones_and_heal_with_th
         )
         clean: CacheDump = dump_cache(clean_home / "cache.db")
 
-        sandbox.sandbox.set_faults(
-            Faults(
-                latency_ms=(1.0, 10.0),
-                rate_limit_per_s=80,
-                retry_after_form="http-date",
-                error_rate=0.05,
-                drop_rate=0.025,
-                malformed_rate=0.025,
-                fail_bug_batches_for=frozenset({failing["id"]}),
-                fault_seed=11,
-            )
+        faults = Faults(
+            latency_ms=(1.0, 10.0),
+            error_rate=0.05,
+            drop_rate=0.025,
+            malformed_rate=0.025,
+            fail_bug_batches_for=frozenset({failing["id"]}),
+            fault_seed=11,
         )
         # Patient retries for the random faults; small bug batches, so the batch holding the
         # always-failing test is split (with every retry at each level) only three times.
@@ -82,7 +105,11 @@ async def test_all_faults_at_once_cost_only_the_persistent_ones_and_heal_with_th
             TESTIO_MAX_RETRIES="7",
             TESTIO_BUG_BATCH_SIZE="8",
         )
-        code, out, log = await _sync(env)
+        sandbox.sandbox.reset_counters()
+        sandbox.sandbox.set_faults(
+            attrs.evolve(faults, rate_limit_per_s=RATE_LIMIT, retry_after_form="http-date")
+        )
+        code, out, log = await _sync(env, lift_rate_limit=(sandbox, faults))
         faulty = dump_cache(home / "cache.db")
         sandbox.sandbox.set_faults(Faults())
         healed_code, healed_out, _ = await _sync(env)
