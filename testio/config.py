@@ -36,6 +36,7 @@ class Settings:
     reports_dir: Path = Path("reports")
     refresh_interval_s: float = 3600.0
     bug_ttl_s: float = 3600.0
+    refresh_timeout_s: float = 45.0
     max_in_flight: int = 10
     timeout_s: float = 90.0
     max_retries: int = 4
@@ -50,8 +51,11 @@ class Settings:
             )
         if self.max_in_flight < 1:
             raise ConfigError("TESTIO_MAX_IN_FLIGHT must be at least 1.")
-        if self.refresh_interval_s < 0 or self.bug_ttl_s < 0:
-            raise ConfigError("TESTIO_REFRESH_INTERVAL and TESTIO_BUG_TTL must not be negative.")
+        if self.refresh_interval_s < 0 or self.bug_ttl_s < 0 or self.refresh_timeout_s <= 0:
+            raise ConfigError(
+                "TESTIO_REFRESH_INTERVAL and TESTIO_BUG_TTL must not be negative, and "
+                "TESTIO_REFRESH_TIMEOUT must be positive."
+            )
         if self.bug_batch_size < 1 or self.page_size < 1:
             raise ConfigError("TESTIO_BUG_BATCH_SIZE and TESTIO_PAGE_SIZE must be at least 1.")
 
@@ -89,6 +93,7 @@ class Settings:
             "REPORTS_DIR": "reports_dir",
             "REFRESH_INTERVAL": "refresh_interval_s",
             "BUG_TTL": "bug_ttl_s",
+            "REFRESH_TIMEOUT": "refresh_timeout_s",
             "MAX_IN_FLIGHT": "max_in_flight",
             "TIMEOUT": "timeout_s",
             "MAX_RETRIES": "max_retries",

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Collection
 
+import anyio
+
 from testio.domain.common import DataWarning
-from testio.domain.sync import SyncProgress
+from testio.domain.sync import BugRefreshResult, SyncProgress
 from testio.errors import ApiError, ConfigError, SyncInProgressError
 from testio.repositories import Repositories
 from testio.services.base import BaseService
@@ -25,7 +27,8 @@ async def refresh_bugs(
 ) -> list[DataWarning]:
     """Fetch the bugs of `test_ids` that the TTL rule says are due; warnings say what failed.
 
-    The refresh runs as its own unit of work (a `SyncService` block), so what it writes is
+    The refresh is bounded by `settings.refresh_timeout_s`: a slow or rate-limiting API never
+    keeps an answer waiting longer than that (what was fetched by then is kept). The refresh runs as its own unit of work (a `SyncService` block), so what it writes is
     committed before the caller reads. With no API client the cached bugs are used as they are.
     """
     if not test_ids or not owner.has_client:
@@ -37,9 +40,12 @@ async def refresh_bugs(
             total = float(event.bug_batches_total) if event.bug_batches_total else None
             await progress(float(event.bug_batches_done), total, event.message)
 
+    limit = owner.settings.refresh_timeout_s
+    result: BugRefreshResult | None = None
     try:
-        async with owner.sibling(SyncService) as sync:
-            result = await sync.refresh_bugs(sorted(test_ids), progress=on_progress)
+        with anyio.move_on_after(limit) as deadline:
+            async with owner.sibling(SyncService) as sync:
+                result = await sync.refresh_bugs(sorted(test_ids), progress=on_progress)
     except SyncInProgressError:
         return [
             DataWarning(
@@ -53,6 +59,16 @@ async def refresh_bugs(
             DataWarning(
                 kind="stale",
                 message=f"Could not refresh bugs from the TestIO API ({exc}); showing cached bugs.",
+                test_ids=tuple(sorted(test_ids))[:50],
+            )
+        ]
+    if result is None or deadline.cancelled_caught:
+        log.warning("bug refresh stopped after %g s; answering from the cache", limit)
+        return [
+            DataWarning(
+                kind="stale",
+                message=f"The TestIO API did not bring the bugs up to date within {limit:g} s; "
+                "showing cached bugs (what was fetched so far is kept).",
                 test_ids=tuple(sorted(test_ids))[:50],
             )
         ]

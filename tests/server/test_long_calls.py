@@ -76,3 +76,24 @@ async def test_report_refreshing_changing_tests_sends_progress(synced: World) ->
     assert not result.is_error
     assert seen
     assert seen[-1][0] == seen[-1][1]
+
+
+async def test_a_slow_api_never_holds_an_answer_past_the_refresh_timeout(synced: World) -> None:
+    from testio.server import build_server
+
+    product = next(p for p in synced.products() if any(t["status"] == "locked" for t in p["tests"]))
+    locked = next(t for t in product["tests"] if t["status"] == "locked" and not t["poisoned"])
+    synced.sandbox.set_faults(Faults(latency_ms=(3000.0, 3000.0)))
+    later = NOW + timedelta(hours=2)  # past the bug TTL: the locked test's bugs are due
+    server = build_server(
+        app_factory=lambda: synced.app(at=lambda: later, refresh_timeout_s=0.3),
+        background_refresh=False,
+    )
+    async with Client(server, mode="legacy") as mcp:
+        with anyio.fail_after(2.5):
+            data = await call(mcp, "get_test_status", {"test_id": locked["id"]})
+    assert data["quality"]["bugs"]["total"] == len(locked["bugs"])
+    stale = [w for w in data["warnings"] if w["kind"] == "stale"]
+    assert stale
+    assert "within 0.3 s" in stale[0]["message"]
+    assert locked["id"] in stale[0]["test_ids"]
