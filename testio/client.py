@@ -82,6 +82,7 @@ _TRANSIENT = (
     httpx.RemoteProtocolError,
     httpx.ProxyError,
 )
+_MIN_RATE_LIMIT_CHARGE_S = 1.0
 _TOKEN_CHARS = re.compile(r"[!-~]+")  # visible ASCII: anything else cannot go into a header
 
 
@@ -135,6 +136,9 @@ class _Session:
         self._sleep = sleep
         self._redact = Redactor(token)
         self._rng = random.Random()
+        self._clock = time.monotonic
+        # The shared rate-limit pause: no request is sent before this moment (on `_clock`).
+        self._pause_until = float("-inf")
         self.requests_made = 0
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -173,13 +177,21 @@ class _Session:
         time); other 5xx answers and dropped connections keep the policy's attempts. `on_500`
         is called on each HTTP 500. Backoff and `Retry-After` waits happen outside the
         in-flight slot, so a waiting retry never holds up other requests.
+
+        A 429 pauses the whole session: every request waits until the latest `Retry-After`
+        deadline (capped), plus a little jitter, before it is sent. A request gives up with
+        `RateLimitedError` once it has spent the policy's `rate_limit_budget` seconds waiting
+        on rate limits.
         """
         target = f"{path}?{urlencode(query, safe=',')}" if query else path
         request = f"GET {target if len(target) <= 120 else target[:119] + '…'}"
         policy = self._policy
         failures = 0
-        rate_limited = 0
+        rate_waited = 0.0  # seconds this request has spent waiting on rate limits
+        waited_for = float("-inf")  # the latest pause deadline this request has waited for
         while True:
+            delay, waited_for = await self._wait_out_pause(waited_for)
+            rate_waited += delay
             try:
                 reply: _Reply | _Dropped = await self._exchange(target, counter)
             except _TooLarge:
@@ -225,17 +237,25 @@ class _Session:
             self._log_error_body(request, status, reply.body)
             if status == 429:
                 retry_after = parse_retry_after(reply.retry_after)
-                rate_limited += 1
-                if rate_limited > policy.rate_limit_waits:
+                if rate_waited >= policy.rate_limit_budget:
                     raise RateLimitedError(
                         f"TestIO kept rate-limiting {request} (HTTP 429 after "
-                        f"{policy.rate_limit_waits} waits); try again in {retry_after:.0f} s.",
+                        f"{rate_waited:.0f} s of waiting); try again in {retry_after:.0f} s.",
                         retry_after=retry_after,
                         path=path,
                     )
-                wait = policy.rate_limit_wait(retry_after)
-                logger.warning("%s was rate-limited (HTTP 429); waiting %.1f s.", request, wait)
-                await self._sleep(wait)
+                now = self._clock()
+                self._pause_until = max(
+                    self._pause_until, now + policy.rate_limit_wait(retry_after)
+                )
+                waited_for = self._pause_until
+                pause = waited_for - now
+                delay = pause + policy.rate_limit_jitter(pause, self._rng)
+                logger.warning("%s was rate-limited (HTTP 429); waiting %.1f s.", request, delay)
+                await self._sleep(delay)
+                # Each 429 costs at least a second of the budget, so a server that keeps
+                # answering 429 with `Retry-After: 0` still ends in RateLimitedError.
+                rate_waited += max(delay, _MIN_RATE_LIMIT_CHARGE_S)
                 continue
             if status >= 500 and status != GATEWAY_TIMEOUT:
                 failures += 1
@@ -249,6 +269,23 @@ class _Session:
                 await self._back_off(request, f"HTTP {status}", failures, limit)
                 continue
             raise status_error(status, request, path)
+
+    async def _wait_out_pause(self, waited_for: float) -> tuple[float, float]:
+        """Wait out the session's rate-limit pause, unless it is the one already waited for.
+
+        Returns the seconds waited and the deadline now waited for. Only a deadline later than
+        `waited_for` is waited for, so a request never waits twice for the same pause.
+        """
+        waited = 0.0
+        while self._pause_until > waited_for:
+            waited_for = self._pause_until
+            remaining = waited_for - self._clock()
+            if remaining <= 0:
+                break
+            delay = remaining + self._policy.rate_limit_jitter(remaining, self._rng)
+            await self._sleep(delay)
+            waited += delay
+        return waited, waited_for
 
     async def _exchange(self, target: str, counter: _RequestCounter | None) -> _Reply:
         """One HTTP request, holding an in-flight slot only while it is on the wire."""
@@ -300,7 +337,7 @@ class TestIOClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         backoff_base: float = 0.5,
-        rate_limit_waits: int = 3,
+        rate_limit_budget_s: float = 300.0,
         retry_after_cap: float = 60.0,
         max_body_bytes: int = MAX_BODY_BYTES,
         in_flight: anyio.Semaphore | None = None,
@@ -309,6 +346,7 @@ class TestIOClient:
         """Check the settings; nothing connects until `async with`.
 
         `in_flight` lets clients for several tokens share one cap (TestIO limits per IP address);
+        `rate_limit_budget_s` is how long one request may wait on HTTP 429s before it gives up;
         `sleep` is how every wait happens, so tests can watch the waits instead of taking them.
         """
         token = settings.require_token().strip()
@@ -323,7 +361,7 @@ class TestIOClient:
         self._policy = RetryPolicy(
             attempts=max(1, settings.max_retries),
             backoff_base=backoff_base,
-            rate_limit_waits=rate_limit_waits,
+            rate_limit_budget=rate_limit_budget_s,
             retry_after_cap=retry_after_cap,
         )
         self._max_body_bytes = max_body_bytes
@@ -498,6 +536,10 @@ class TestIOClient:
     async def get_bugs(self, test_ids: Sequence[int]) -> BugBatch:
         """The bugs of these tests in one call, split in halves whenever the API gives up.
 
+        A batch of several ids answering HTTP 500 is split at once, without a retry; a single
+        id answering 500, and any batch answering 502 or 503 or dropping the connection, is
+        retried with backoff first. A 524 splits at once, as always.
+
         A test whose bugs cannot be fetched even alone, or whose bug list holds an unreadable
         item, is in `failed_test_ids` with a problem explaining why.
         """
@@ -570,7 +612,12 @@ class TestIOClient:
     ) -> Callable[[tuple[int, ...]], Awaitable[list[object]]]:
         async def fetch(ids: tuple[int, ...]) -> list[object]:
             query = {"filter_test_cycle_ids": ",".join(str(i) for i in ids)}
-            return await self._get("bugs", list_in("bugs"), query=query, counter=counter)
+            # A 500 on several ids is split at once (its halves are the retry); only a single
+            # id gets the policy's retries. Other 5xx and dropped connections retry as usual.
+            tries_on_500 = 1 if len(ids) > 1 else None
+            return await self._get(
+                "bugs", list_in("bugs"), query=query, counter=counter, tries_on_500=tries_on_500
+            )
 
         return fetch
 

@@ -7,6 +7,7 @@ feature lists into one catalogue. Items that cannot be parsed become `Problem`s.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -14,6 +15,8 @@ import attrs
 from testio.errors import PayloadError
 from testio.payloads import Bug, Feature, Product, Test
 from testio.recovery import Problem, Salvage, int_at, parse_items, payload_problem
+
+logger = logging.getLogger("testio.client")
 
 Redact = Callable[[str], str]
 Catalogue = list[tuple[Feature, tuple[int, ...]]]  # each feature with the section ids it is in
@@ -129,11 +132,14 @@ def bug_batch(
     """The bugs of `ids` from the raw items; `problems` are the batches that failed even alone.
 
     A bug owned by a test not asked for is dropped; a test with an unreadable bug is failed.
+    A bug listed twice keeps its first copy; if the copies differ, its test is failed with a
+    `payload` problem, since which copy is right cannot be told.
     """
     problems = list(problems)
     failed = [t for p in problems for t in p.test_ids]
     wanted = set(ids)
     bugs: dict[int, Bug] = {}
+    twice: set[int] = set()
     for raw in raws:
         owner = int_at(raw, "test", "id")
         if owner is not None and owner not in wanted:
@@ -145,7 +151,11 @@ def bug_batch(
             if owner is not None:
                 failed.append(owner)
             continue
-        bugs.setdefault(bug.id, bug)
+        first = bugs.setdefault(bug.id, bug)
+        if first is not bug and first != bug and bug.id not in twice:
+            twice.add(bug.id)
+            problems.append(_bug_listed_twice(first, bug))
+            failed.extend(dict.fromkeys((first.test_id, bug.test_id)))
     failed_set = set(failed)
     return BugBatch(
         test_ids=ids,
@@ -154,3 +164,15 @@ def bug_batch(
         problems=tuple(problems),
         requests=requests,
     )
+
+
+def _bug_listed_twice(first: Bug, again: Bug) -> Problem:
+    """The `payload` problem (and warning) for a bug listed twice with different content."""
+    tests = tuple(dict.fromkeys((first.test_id, again.test_id)))
+    message = (
+        f"Bug {first.id} is listed twice in one GET bugs answer with different content; the "
+        f"second copy was skipped, so the bug list of test {first.test_id} stays incomplete "
+        "until a later sync."
+    )
+    logger.warning("%s", message)
+    return Problem(kind="payload", product_id=None, message=message, test_ids=tests)

@@ -172,7 +172,9 @@ async def split_batch(
     """Items for `ids`; a batch failing with a 5xx (524 included) is split in halves, recursively.
 
     The halves run concurrently. A test id that fails even alone gets a `bug_batch` problem;
-    any other error ends the whole call.
+    any other error ends the whole call. `fetch` decides what it retries before raising: the
+    client splits a multi-id 500 without retrying it, so a batch that always fails costs no
+    backoff until its single ids.
     """
     try:
         return await fetch(ids), []

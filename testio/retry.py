@@ -14,19 +14,26 @@ DEFAULT_RETRY_AFTER_S = 30.0  # the API contract's default when Retry-After is a
 
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """How often and how long to retry; `attempts` counts the first try too."""
+    """How often and how long to retry; `attempts` counts the first try too.
+
+    A rate-limited request is not retried a number of times but for a time: it gives up once
+    it has spent `rate_limit_budget` seconds waiting on 429s (its own or other requests').
+    """
 
     attempts: int = 4
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     page_error_attempts: int = 2  # a poisoned test page fails every time: retry once, then shrink
-    rate_limit_waits: int = 3
+    rate_limit_budget: float = 300.0  # seconds of rate-limit waiting one request may spend
     retry_after_cap: float = 60.0
+    rate_limit_jitter_cap: float = 0.5
 
     def __attrs_post_init__(self) -> None:
-        if self.attempts < 1 or self.page_error_attempts < 1 or self.rate_limit_waits < 0:
+        if self.attempts < 1 or self.page_error_attempts < 1 or self.rate_limit_budget < 0:
             raise ValueError("RetryPolicy needs at least one attempt and no negative budget.")
         if min(self.backoff_base, self.backoff_cap, self.retry_after_cap) < 0:
+            raise ValueError("RetryPolicy delays must not be negative.")
+        if self.rate_limit_jitter_cap < 0:
             raise ValueError("RetryPolicy delays must not be negative.")
 
     def backoff(self, failures: int, rng: random.Random) -> float:
@@ -41,6 +48,15 @@ class RetryPolicy:
     def rate_limit_wait(self, retry_after: float) -> float:
         """The wait actually taken for a 429 that asks for `retry_after` seconds."""
         return min(max(0.0, retry_after), self.retry_after_cap)
+
+    def rate_limit_jitter(self, pause: float, rng: random.Random) -> float:
+        """Extra seconds, at random, added to a rate-limit pause of `pause` seconds.
+
+        Requests that waited for the same deadline then come back spread out instead of all
+        at once. It is at most a quarter of the pause and `rate_limit_jitter_cap`, so a pause
+        of 0 s stays 0 s.
+        """
+        return rng.uniform(0, min(self.rate_limit_jitter_cap, max(0.0, pause) / 4))
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float:

@@ -152,7 +152,11 @@ async def test_a_test_whose_bugs_always_fail_is_isolated(app: SandboxApp) -> Non
 async def test_rate_limits_are_waited_out_in_both_retry_after_forms(
     app: SandboxApp, form: RetryAfterForm
 ) -> None:
-    """Over a 20 requests/s limit, calls are told to wait about a second, and all succeed."""
+    """Over a 20 requests/s limit, calls are told to wait about a second, and all succeed.
+
+    A 429 pauses the whole client until its deadline (plus jitter), so later calls wait out
+    what is left of the pause before they are sent; every retried request follows a wait.
+    """
     waits: list[float] = []
 
     async def short_sleep(delay: float) -> None:
@@ -160,18 +164,20 @@ async def test_rate_limits_are_waited_out_in_both_retry_after_forms(
         await anyio.sleep(0.06)  # enough for the bucket to refill one token
 
     sandbox_of(app).set_faults(Faults(rate_limit_per_s=20, retry_after_form=form))
-    async with sandbox_client(app, sleep=short_sleep, rate_limit_waits=5) as client:
+    async with sandbox_client(app, sleep=short_sleep) as client:
         for _ in range(25):
             await client.list_products()
 
     assert waits, "the limit should have been hit"
     if form == "seconds":
-        assert set(waits) == {1.0}
+        assert all(0.0 < w <= 1.25 for w in waits)  # 1 s, or what is left of it, plus jitter
+        assert max(waits) >= 1.0
     else:
         assert all(
-            0.0 <= w <= 2.0 for w in waits
+            0.0 <= w <= 2.5 for w in waits
         )  # a date about a second ahead, not the 30 s default
-    assert sandbox_of(app).counters()["GET /products"] == 25 + len(waits)
+    made = sandbox_of(app).counters()["GET /products"]
+    assert 25 < made <= 25 + len(waits)
 
 
 async def test_random_502_and_503_are_retried_away(

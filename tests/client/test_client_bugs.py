@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from client_fakes import ClientFactory, bug
+from client_fakes import ClientFactory, RecordedSleep, bug
 
 from testio.errors import AuthenticationError
 
@@ -151,3 +151,58 @@ async def test_an_auth_error_inside_a_split_is_raised_as_itself(
     async with make_client(handler) as client:
         with pytest.raises(AuthenticationError):
             await client.get_bugs([1, 2, 3, 4])
+
+
+async def test_a_persistent_500_splits_a_batch_at_once_and_retries_only_the_single_id(
+    make_client: ClientFactory, sleep: RecordedSleep
+) -> None:
+    """A 500 on several ids splits without retry or wait; test 2 alone gets the retries."""
+    asked: list[tuple[int, ...]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        ids = requested_ids(request)
+        asked.append(ids)
+        return httpx.Response(500) if 2 in ids else bugs_for(ids)
+
+    async with make_client(handler, max_retries=3) as client:
+        batch = await client.get_bugs([1, 2, 3, 4])
+
+    assert sorted(asked) == [(1,), (1, 2), (1, 2, 3, 4), (2,), (2,), (2,), (3, 4)]
+    assert len(sleep.waits) == 2  # the backoffs of test 2 alone, nothing at the split levels
+    assert batch.failed_test_ids == (2,)
+    assert sorted(b.test_id for b in batch.bugs) == [1, 1, 3, 3, 4, 4]
+
+
+async def test_a_bug_listed_twice_identically_is_kept_once_without_a_problem(
+    make_client: ClientFactory,
+) -> None:
+    """Identical copies of one bug are just deduplicated."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"bugs": [bug(10, 1), bug(10, 1), bug(20, 2)]})
+
+    async with make_client(handler) as client:
+        batch = await client.get_bugs([1, 2])
+
+    assert [b.id for b in batch.bugs] == [10, 20]
+    assert (batch.failed_test_ids, batch.problems) == ((), ())
+
+
+async def test_a_bug_listed_twice_differently_keeps_the_first_and_fails_its_test(
+    make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Different copies of one bug keep the first; the test is incomplete, with a problem."""
+    again = {**bug(10, 1), "status": "rejected"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"bugs": [bug(10, 1), again, again, bug(20, 2)]})
+
+    async with make_client(handler) as client:
+        batch = await client.get_bugs([1, 2])
+
+    assert [(b.id, b.status) for b in batch.bugs] == [(10, "accepted"), (20, "accepted")]
+    assert batch.failed_test_ids == (1,)
+    (problem,) = batch.problems
+    assert (problem.kind, problem.test_ids) == ("payload", (1,))
+    assert "Bug 10 is listed twice" in problem.message
+    assert "Bug 10 is listed twice" in caplog.text

@@ -68,7 +68,7 @@ async def test_no_error_shows_the_token(
 ) -> None:
     """Each error type, its chain, the client's repr and every DEBUG log line are free of the token."""
     caplog.set_level(logging.DEBUG)
-    client = make_client(handler, max_retries=2, rate_limit_waits=1)
+    client = make_client(handler, max_retries=2, rate_limit_budget_s=1.0)
     async with client:
         with pytest.raises(error) as caught:
             await client.get_product(5)

@@ -9,8 +9,18 @@ from email.utils import format_datetime
 import anyio
 import httpx
 import pytest
-from client_fakes import ClientFactory, Handler, RecordedSleep, path_of
+from client_fakes import (
+    BASE,
+    TOKEN,
+    ClientFactory,
+    Handler,
+    RecordedSleep,
+    path_of,
+    product,
+)
 
+from testio.client import TestIOClient
+from testio.config import Settings
 from testio.errors import (
     ApiError,
     ApiUnreachableError,
@@ -81,7 +91,8 @@ async def test_a_429_without_retry_after_waits_thirty_seconds(
     _, handler = scripted(too_many(None), ok())
     async with make_client(handler) as client:
         await client.list_products()
-    assert sleep.waits == [30.0]
+    (wait,) = sleep.waits
+    assert 30.0 <= wait <= 30.5  # plus up to half a second of jitter
 
 
 async def test_a_long_retry_after_is_capped(
@@ -91,18 +102,89 @@ async def test_a_long_retry_after_is_capped(
     _, handler = scripted(too_many("3600"), ok())
     async with make_client(handler, retry_after_cap=60.0) as client:
         await client.list_products()
-    assert sleep.waits == [60.0]
+    (wait,) = sleep.waits
+    assert 60.0 <= wait <= 60.5  # plus up to half a second of jitter
 
 
-async def test_persistent_429_becomes_rate_limited_error(make_client: ClientFactory) -> None:
-    """After `rate_limit_waits` waits the next 429 raises RateLimitedError with the asked wait."""
+async def test_persistent_429_becomes_rate_limited_error(
+    make_client: ClientFactory, sleep: RecordedSleep
+) -> None:
+    """Once a request has waited its rate-limit budget, the next 429 raises RateLimitedError."""
     seen, handler = scripted(*[too_many("7") for _ in range(3)])
-    async with make_client(handler, rate_limit_waits=2) as client:
-        with pytest.raises(RateLimitedError) as caught:
+    async with make_client(handler, rate_limit_budget_s=10.0) as client:
+        with pytest.raises(RateLimitedError, match="s of waiting") as caught:
             await client.list_products()
-    assert len(seen) == 3
+    assert len(seen) == 3  # waited 7 s (< 10), then 14 s (≥ 10): the third 429 is final
+    assert len(sleep.waits) == 2
+    assert all(7.0 <= w <= 7.5 for w in sleep.waits)
     assert caught.value.retry_after == 7.0
     assert caught.value.status == 429
+
+
+async def test_a_zero_rate_limit_budget_gives_up_on_the_first_429(
+    make_client: ClientFactory, sleep: RecordedSleep
+) -> None:
+    """With no budget for rate-limit waits, the first 429 is final and nothing is waited."""
+    seen, handler = scripted(too_many("1"))
+    async with make_client(handler, rate_limit_budget_s=0.0) as client:
+        with pytest.raises(RateLimitedError):
+            await client.list_products()
+    assert len(seen) == 1
+    assert sleep.waits == []
+
+
+async def test_a_429_pauses_every_request_of_the_client_until_its_deadline() -> None:
+    """While one request waits out a 429, the others wait for the same deadline before sending.
+
+    The waits are real (short) here: a request started during the pause is not sent before
+    the deadline, and the first request's retry is not rate-limited again.
+    """
+    sent: list[tuple[str, float]] = []
+    first = True
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal first
+        sent.append((path_of(request), anyio.current_time()))
+        if first:
+            first = False
+            return too_many("0.3")
+        return httpx.Response(200, json={"product": product(int(path_of(request)[9:]))})
+
+    settings = Settings(api_url=BASE, api_token=TOKEN)
+    client = TestIOClient(settings, transport=httpx.MockTransport(handler), backoff_base=0.0)
+    async with client, anyio.create_task_group() as group:
+        group.start_soon(client.get_product, 1)
+        await anyio.sleep(0.1)  # the 429 has arrived: the pause runs until about 0.3 s
+        group.start_soon(client.get_product, 2)
+
+    (_, rejected), *retries = sent
+    assert sorted(path for path, _ in retries) == ["products/1", "products/2"]
+    assert all(at - rejected >= 0.29 for _, at in retries)
+    assert all(at - rejected <= 0.3 + 0.075 + 0.2 for _, at in retries)  # jitter ≤ pause/4
+
+
+async def test_jitter_spreads_the_requests_that_waited_for_one_pause(
+    make_client: ClientFactory, sleep: RecordedSleep
+) -> None:
+    """Requests released by the same 429 deadline come back at different moments."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return too_many("20")
+        return httpx.Response(200, json={"product": product(1)})
+
+    async with make_client(handler) as client:
+        await client.get_product(1)
+        for _ in range(5):  # each starts inside the (fake-time) pause
+            await client.get_product(1)
+    first, *others = sleep.waits
+    assert 20.0 <= first <= 20.5
+    assert len(others) == 5
+    assert all(19.0 <= w <= 20.5 for w in others)
+    assert len(set(sleep.waits)) == len(sleep.waits)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])

@@ -255,11 +255,6 @@ async def test_a_test_listed_twice_identically_is_stored_once_without_a_problem(
     assert differences(dump_cache(db_file), clean_small) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="testio/listings.py bug_batch() keeps the first of two bugs with one id silently "
-    "(bugs.setdefault); it should record a payload problem and log it, as for tests.",
-)
 async def test_a_bug_listed_twice_with_different_content_is_a_problem(
     world: World, db_file: Path, clean_small: CacheDump
 ) -> None:

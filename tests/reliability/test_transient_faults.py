@@ -63,12 +63,6 @@ async def test_bug_batches_that_time_out_with_524_are_split_until_every_bug_is_c
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="testio/client.py gives each request 3 waits on HTTP 429 (rate_limit_waits), and "
-    "every waiting request retries at the same moment; with more requests than the limit "
-    "allows per second, some exhaust their waits and their pages become problems.",
-)
 async def test_a_sync_slowed_to_two_requests_a_second_still_ends_in_the_clean_cache(
     tmp_path: Path, clean_small: CacheDump
 ) -> None:
