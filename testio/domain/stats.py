@@ -34,6 +34,7 @@ class DatabaseStats:
     oldest_test_end_at: datetime | None
     newest_test_end_at: datetime | None
     per_product: tuple[ProductStats, ...]
+    data_as_of: datetime | None
 
 
 @attrs.frozen
@@ -98,6 +99,7 @@ class ProblemList:
     problems: tuple[ProblemItem, ...]
     total: int
     how_to_look_up: str
+    data_as_of: datetime | None
 
 
 @attrs.frozen

@@ -86,6 +86,7 @@ class StatsService(BaseService):
                 )
                 for p in counts.per_product
             ),
+            data_as_of=await self.last_successful_sync(),
         )
 
     async def get_sync_history(self, *, limit: int = 10) -> SyncHistory:
@@ -128,7 +129,12 @@ class StatsService(BaseService):
             )
             for p in rows
         )
-        return ProblemList(problems=items, total=len(items), how_to_look_up=HOW_TO_LOOK_UP)
+        return ProblemList(
+            problems=items,
+            total=len(items),
+            how_to_look_up=HOW_TO_LOOK_UP,
+            data_as_of=await self.last_successful_sync(),
+        )
 
     async def last_successful_sync(self) -> datetime | None:
         """When the last sync that finished (fully or partly) ended."""

@@ -211,6 +211,7 @@ async def test_get_database_stats_counts_what_was_synced(connect: Connect, synce
         assert data["tests"] == sum(len(visible_tests(p)) for p in truth)
         assert data["bugs"] == sum(len(t["bugs"]) for p in truth for t in visible_tests(p))
         assert data["file_size_bytes"] > 0
+        assert data["data_as_of"] is not None
         assert data["schema_version"] >= 1
 
 
