@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+import attrs
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from testio import metrics
@@ -168,8 +169,6 @@ def _data_as_of(tests: Sequence[ScopedTest], fallback: datetime | None) -> datet
 
 
 def _capped(report: EbrReport, max_rows: int) -> EbrReport:
-    import attrs
-
     return attrs.evolve(
         report,
         tests=report.tests[:max_rows],
