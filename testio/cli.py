@@ -7,7 +7,7 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 
 from testio import __version__
@@ -75,7 +75,7 @@ def _logging(verbose: bool) -> None:
 
 
 @contextmanager
-def _imports_without_gc() -> Iterator[None]:
+def _imports_without_gc() -> Generator[None]:
     """Import with the cyclic garbage collector off, then freeze what was imported.
 
     Importing the MCP SDK builds hundreds of pydantic models; collections triggered during

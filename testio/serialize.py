@@ -86,7 +86,8 @@ def _schema(tp: Any) -> JSON:
         plain = [o.get("type") for o in options]
         if all(isinstance(t, str) for t in plain) and all(len(o) == 1 for o in options):
             return {"type": plain}
-        return {"anyOf": options}
+        nullable = _nullable(options)
+        return nullable if nullable is not None else {"anyOf": options}
     if origin in (tuple, list, frozenset, set):
         item = args[0] if args else Any
         return {"type": "array", "items": _schema(item)}
@@ -105,3 +106,19 @@ def _schema(tp: Any) -> JSON:
             schema["description"] = tp.__doc__.strip().splitlines()[0]
         return schema
     raise TypeError(f"No JSON Schema for {tp!r}")
+
+
+def _nullable(options: list[JSON]) -> JSON | None:
+    """`X | None` as X's schema that also admits null, where that is exact: a type list
+    (`format`, `properties`, `items` constrain only their own type) or an enum with null.
+    Validators check a type list far faster than an `anyOf` of two schemas."""
+    null = {"type": "null"}
+    if len(options) != 2 or null not in options:
+        return None
+    other = options[0] if options[1] == null else options[1]
+    kind = other.get("type")
+    if isinstance(kind, str):
+        return {**other, "type": [kind, "null"]}
+    if "enum" in other and len(other) == 1:
+        return {"enum": [*other["enum"], None]}
+    return None

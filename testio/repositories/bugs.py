@@ -26,6 +26,14 @@ class BugStatusCount:
     count: int
 
 
+@attrs.frozen
+class BugTally:
+    """Bug counts of some tests: grouped for the buckets, and by severity."""
+
+    statuses: tuple[BugStatusCount, ...]
+    severities: dict[str, int]
+
+
 class BugRepository:
     """SQL over the bugs table; never commits."""
 
@@ -104,37 +112,35 @@ class BugRepository:
             stmt = stmt.limit(limit)
         return list(await self.session.scalars(stmt))
 
-    async def status_counts(self, test_ids: Collection[int]) -> list[BugStatusCount]:
-        """Bug counts of these tests grouped by (status, auto_accepted, known)."""
-        totals: dict[tuple[str, bool | None, bool], int] = {}
-        for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
-            rows = await self.session.execute(
-                select(BugRow.status, BugRow.auto_accepted, BugRow.known, func.count())
-                .where(BugRow.test_id.in_(chunk))
-                .group_by(BugRow.status, BugRow.auto_accepted, BugRow.known)
-            )
-            for status, auto, known, n in rows:
-                key = (status, auto, known)
-                totals[key] = totals.get(key, 0) + n
-        return [
-            BugStatusCount(status=s, auto_accepted=a, known=k, count=n)
-            for (s, a, k), n in sorted(
-                totals.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2])
-            )
-        ]
+    async def tally(self, test_ids: Collection[int]) -> BugTally:
+        """Bug counts of these tests by (status, auto_accepted, known) and by severity.
 
-    async def severity_counts(self, test_ids: Collection[int]) -> dict[str, int]:
-        """Bug counts of these tests by severity."""
-        totals: dict[str, int] = {}
+        One grouped query per chunk of ids gives both: the groups are few (statuses times
+        severities), so folding them here costs nothing next to another round trip.
+        """
+        statuses: dict[tuple[str, bool | None, bool], int] = {}
+        severities: dict[str, int] = {}
         for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
             rows = await self.session.execute(
-                select(BugRow.severity, func.count())
+                select(
+                    BugRow.status, BugRow.auto_accepted, BugRow.known, BugRow.severity, func.count()
+                )
                 .where(BugRow.test_id.in_(chunk))
-                .group_by(BugRow.severity)
+                .group_by(BugRow.status, BugRow.auto_accepted, BugRow.known, BugRow.severity)
             )
-            for severity, n in rows:
-                totals[severity] = totals.get(severity, 0) + n
-        return dict(sorted(totals.items()))
+            for status, auto, known, severity, n in rows:
+                key = (status, auto, known)
+                statuses[key] = statuses.get(key, 0) + n
+                severities[severity] = severities.get(severity, 0) + n
+        return BugTally(
+            statuses=tuple(
+                BugStatusCount(status=s, auto_accepted=a, known=k, count=n)
+                for (s, a, k), n in sorted(
+                    statuses.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2])
+                )
+            ),
+            severities=dict(sorted(severities.items())),
+        )
 
     async def count(self, *, test_id: int | None = None, product_id: int | None = None) -> int:
         """How many bugs are cached (for a test, a product, or all)."""

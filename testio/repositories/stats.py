@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from testio.models import (
@@ -57,60 +58,76 @@ class StatsRepository:
         value = await self.session.scalar(
             select(MetaRow.value).where(MetaRow.key == "schema_version")
         )
-        try:
-            return None if value is None else int(value)
-        except ValueError:
-            return None
+        return _as_version(value)
 
     async def cache_counts(self) -> CacheCounts:
-        """Row counts, the oldest and newest test end, and per-product tests, bugs, last sync."""
+        """Row counts, the oldest and newest test end, and per-product tests, bugs, last sync.
 
-        async def count(model: type[ProductRow | FeatureRow | BugRow | SyncEventRow]) -> int:
-            return (await self.session.scalar(select(func.count()).select_from(model))) or 0
+        Two statements: the totals as scalar subqueries, and the products joined to their
+        grouped test and bug counts.
+        """
 
-        span = await self.session.execute(
-            select(func.count(), func.min(TestRow.end_at), func.max(TestRow.end_at))
-        )
-        tests, oldest, newest = span.one()
-        open_problems = await self.session.scalar(
-            select(func.count()).select_from(ProblemRow).where(ProblemRow.resolved.is_(False))
-        )
-        test_counts = dict(
-            (
-                await self.session.execute(
-                    select(TestRow.product_id, func.count()).group_by(TestRow.product_id)
-                )
-            ).all()
-        )
-        bug_counts = dict(
-            (
-                await self.session.execute(
-                    select(BugRow.product_id, func.count()).group_by(BugRow.product_id)
-                )
-            ).all()
-        )
-        products = await self.session.execute(
-            select(ProductRow.id, ProductRow.name, ProductRow.synced_at).order_by(ProductRow.id)
-        )
-        per_product = tuple(
-            ProductCounts(
-                id=pid,
-                name=name,
-                tests=test_counts.get(pid, 0),
-                bugs=bug_counts.get(pid, 0),
-                synced_at=synced_at,
+        def count(model: type[Any]) -> ScalarSelect[int]:
+            return select(func.count()).select_from(model).scalar_subquery()
+
+        totals = await self.session.execute(
+            select(
+                select(MetaRow.value).where(MetaRow.key == "schema_version").scalar_subquery(),
+                count(ProductRow),
+                count(FeatureRow),
+                count(TestRow),
+                count(BugRow),
+                count(SyncEventRow),
+                select(func.count())
+                .select_from(ProblemRow)
+                .where(ProblemRow.resolved.is_(False))
+                .scalar_subquery(),
+                select(func.min(TestRow.end_at)).scalar_subquery(),
+                select(func.max(TestRow.end_at)).scalar_subquery(),
             )
-            for pid, name, synced_at in products
+        )
+        version, products, features, tests, bugs, events, problems, oldest, newest = totals.one()
+        tests_of = (
+            select(TestRow.product_id, func.count().label("n"))
+            .group_by(TestRow.product_id)
+            .subquery()
+        )
+        bugs_of = (
+            select(BugRow.product_id, func.count().label("n"))
+            .group_by(BugRow.product_id)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                ProductRow.id,
+                ProductRow.name,
+                ProductRow.synced_at,
+                func.coalesce(tests_of.c.n, 0),
+                func.coalesce(bugs_of.c.n, 0),
+            )
+            .outerjoin(tests_of, tests_of.c.product_id == ProductRow.id)
+            .outerjoin(bugs_of, bugs_of.c.product_id == ProductRow.id)
+            .order_by(ProductRow.id)
         )
         return CacheCounts(
-            schema_version=await self.schema_version(),
-            products=await count(ProductRow),
-            features=await count(FeatureRow),
+            schema_version=_as_version(version),
+            products=products,
+            features=features,
             tests=tests,
-            bugs=await count(BugRow),
-            sync_events=await count(SyncEventRow),
-            open_problems=open_problems or 0,
+            bugs=bugs,
+            sync_events=events,
+            open_problems=problems,
             oldest_test_end_at=oldest,
             newest_test_end_at=newest,
-            per_product=per_product,
+            per_product=tuple(
+                ProductCounts(id=pid, name=name, tests=n_tests, bugs=n_bugs, synced_at=synced_at)
+                for pid, name, synced_at, n_tests, n_bugs in rows
+            ),
         )
+
+
+def _as_version(value: str | None) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None

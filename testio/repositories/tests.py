@@ -7,7 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from testio.lifecycle import IMMUTABLE_STATUSES, TEST_CASE_RUN, normalise_testing_type
@@ -62,6 +73,30 @@ class BugFetchDue:
     test_id: int
     product_id: int
     bug_count: int | None
+
+
+@attrs.frozen
+class BugFreshness:
+    """Of some test ids: those cached, and those of them whose bugs are due (newest first)."""
+
+    known: frozenset[int]
+    due: tuple[BugFetchDue, ...]
+
+
+_NEWEST_FIRST = (TestRow.end_at.desc().nulls_first(), TestRow.id.desc())
+
+
+def _bugs_due(now: datetime, ttl_s: float) -> ColumnElement[bool]:
+    """Bugs are due: never fetched completely, or the last fetch failed; mutable tests whose
+    bugs are older than `ttl_s`; final tests whose bugs were fetched before they became final."""
+    stale_before = now - timedelta(seconds=ttl_s)
+    immutable = TestRow.status.in_(sorted(IMMUTABLE_STATUSES))
+    return or_(
+        TestRow.bugs_synced_at.is_(None),
+        TestRow.bugs_complete.is_(False),
+        and_(~immutable, TestRow.bugs_synced_at < stale_before),
+        and_(immutable, TestRow.bugs_synced_at < TestRow.status_changed_at),
+    )
 
 
 def _row(test: Test) -> dict[str, Any]:
@@ -135,14 +170,6 @@ class TestRepository:
         """One test, or None."""
         return await self.session.get(TestRow, test_id)
 
-    async def get_many(self, test_ids: Collection[int]) -> list[TestRow]:
-        """The cached tests among `test_ids` (unknown ids are left out), by id."""
-        found: list[TestRow] = []
-        for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
-            result = await self.session.scalars(select(TestRow).where(TestRow.id.in_(chunk)))
-            found.extend(result)
-        return sorted(found, key=lambda t: t.id)
-
     async def known_ids(
         self,
         test_ids: Collection[int],
@@ -195,10 +222,7 @@ class TestRepository:
         )
         total = await self.session.scalar(select(func.count()).select_from(TestRow).where(*where))
         stmt: Select[TestRow] = (
-            select(TestRow)
-            .where(*where)
-            .order_by(TestRow.end_at.desc().nulls_first(), TestRow.id.desc())
-            .offset(offset)
+            select(TestRow).where(*where).order_by(*_NEWEST_FIRST).offset(offset)
         )
         if limit is not None:
             stmt = stmt.limit(limit)
@@ -247,29 +271,51 @@ class TestRepository:
         older than `ttl_s`; final (archived, cancelled) tests whose bugs were fetched before
         they became final. `force` makes every selected test due.
         """
-        stale_before = now - timedelta(seconds=ttl_s)
-        immutable = TestRow.status.in_(sorted(IMMUTABLE_STATUSES))
-        rule = or_(
-            TestRow.bugs_synced_at.is_(None),
-            TestRow.bugs_complete.is_(False),
-            and_(~immutable, TestRow.bugs_synced_at < stale_before),
-            and_(immutable, TestRow.bugs_synced_at < TestRow.status_changed_at),
-        )
+        rule = _bugs_due(now, ttl_s)
         base = select(TestRow.id, TestRow.product_id, TestRow.bug_count)
         if not force:
             base = base.where(rule)
         if product_ids is not None:
             base = base.where(TestRow.product_id.in_(sorted(set(product_ids))))
-        order = (TestRow.end_at.desc().nulls_first(), TestRow.id.desc())
         due: list[BugFetchDue] = []
         if test_ids is None:
-            rows = await self.session.execute(base.order_by(*order))
+            rows = await self.session.execute(base.order_by(*_NEWEST_FIRST))
             due.extend(BugFetchDue(t, p, c) for t, p, c in rows)
             return due
         for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
-            rows = await self.session.execute(base.where(TestRow.id.in_(chunk)).order_by(*order))
+            rows = await self.session.execute(
+                base.where(TestRow.id.in_(chunk)).order_by(*_NEWEST_FIRST)
+            )
             due.extend(BugFetchDue(t, p, c) for t, p, c in rows)
         return due
+
+    async def bug_freshness(
+        self, test_ids: Collection[int], *, now: datetime, ttl_s: float, force: bool = False
+    ) -> BugFreshness:
+        """Which of `test_ids` are cached, and which of those are due for a bug fetch.
+
+        The same rule as `due_for_bugs`, read in one query per chunk of ids (this runs before
+        every answer about a test, so it is one round trip, not two).
+        """
+        due_expr = true() if force else _bugs_due(now, ttl_s)
+        known: set[int] = set()
+        due: list[BugFetchDue] = []
+        for chunk in chunked(sorted(set(test_ids)), IN_CHUNK):
+            rows = await self.session.execute(
+                select(
+                    TestRow.id,
+                    TestRow.product_id,
+                    TestRow.bug_count,
+                    case((due_expr, True), else_=False),
+                )
+                .where(TestRow.id.in_(chunk))
+                .order_by(*_NEWEST_FIRST)
+            )
+            for test_id, product_id, bug_count, is_due in rows:
+                known.add(test_id)
+                if is_due:
+                    due.append(BugFetchDue(test_id, product_id, bug_count))
+        return BugFreshness(known=frozenset(known), due=tuple(due))
 
     async def oldest_stale_mutable_end(
         self, product_id: int, *, synced_before: datetime, ended_after: datetime

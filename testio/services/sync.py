@@ -133,12 +133,10 @@ class SyncService(BaseService):
         before = client.requests_made
         wanted = set(test_ids)
         writer = CacheWriter(self.repos, self.commit, self.now)
-        known = {t.id for t in await self.repos.tests.get_many(wanted)}
-        due = []
-        if known:
-            due = await self.repos.tests.due_for_bugs(
-                now=self.now(), ttl_s=self.settings.bug_ttl_s, test_ids=known, force=force
-            )
+        freshness = await self.repos.tests.bug_freshness(
+            wanted, now=self.now(), ttl_s=self.settings.bug_ttl_s, force=force
+        )
+        known, due = freshness.known, list(freshness.due)
         totals = BugTotals()
         if due:
             message = f"Fetching the bugs of {len(due)} test(s)…"

@@ -143,9 +143,9 @@ class TestService(BaseService):
             )
         warnings += _completeness(test)
         product = await self.repos.products.get(test.product_id)
-        counts = await self.repos.bugs.status_counts([test_id])
+        tally = await self.repos.bugs.tally([test_id])
         buckets = metrics.BucketCounts.from_groups(
-            (c.status, c.auto_accepted, c.known, c.count) for c in counts
+            (c.status, c.auto_accepted, c.known, c.count) for c in tally.statuses
         )
         recent_rows = await self.repos.bugs.list_for_test(test_id, limit=recent) if recent else []
         return TestStatusReport(
@@ -170,7 +170,7 @@ class TestService(BaseService):
                 else None,
             ),
             quality=Quality.from_buckets(buckets),
-            bugs_by_severity=await self.repos.bugs.severity_counts([test_id]),
+            bugs_by_severity=tally.severities,
             recent_bugs=tuple(_bug_item(b) for b in recent_rows),
             bugs_synced_at=test.bugs_synced_at,
             data_as_of=_oldest(test.bugs_synced_at, test.synced_at),

@@ -83,15 +83,13 @@ async def test_bugs_of_a_test_are_listed_most_recent_first(session: AsyncSession
     assert [b.id for b in await repo.list_for_test(10, limit=1)] == [2]
 
 
-async def test_status_counts_group_by_status_auto_accepted_and_known(
-    session: AsyncSession,
-) -> None:
-    """Counts come grouped by the three fields the bug buckets need."""
+async def test_tally_groups_by_status_auto_accepted_and_known(session: AsyncSession) -> None:
+    """Counts come grouped by the three fields the bug buckets need, whatever the severity."""
     repo = BugRepository(session)
     await repo.upsert(
         [
-            make_bug(1, test_id=10),
-            make_bug(2, test_id=10),
+            make_bug(1, test_id=10, severity="low"),
+            make_bug(2, test_id=10, severity="high"),
             make_bug(3, test_id=10, auto_accepted=True),
             make_bug(4, test_id=10, status="rejected", auto_accepted=None, known=True),
             make_bug(5, test_id=11, status="forwarded"),
@@ -99,28 +97,30 @@ async def test_status_counts_group_by_status_auto_accepted_and_known(
         product_of=PRODUCT_OF,
         synced_at=T0,
     )
-    counts = await repo.status_counts([10])
-    assert counts == [
+    tally = await repo.tally([10])
+    assert tally.statuses == (
         BugStatusCount(status="accepted", auto_accepted=False, known=False, count=2),
         BugStatusCount(status="accepted", auto_accepted=True, known=False, count=1),
         BugStatusCount(status="rejected", auto_accepted=None, known=True, count=1),
-    ]
+    )
 
 
-async def test_severity_counts_cover_the_given_tests(session: AsyncSession) -> None:
-    """Bugs of several tests are counted by severity together."""
+async def test_tally_counts_severities_across_the_given_tests(session: AsyncSession) -> None:
+    """Bugs of several tests are counted by severity together; other tests are left out."""
     repo = BugRepository(session)
     await repo.upsert(
         [
             make_bug(1, test_id=10, severity="low"),
-            make_bug(2, test_id=11, severity="low"),
+            make_bug(2, test_id=11, severity="low", status="rejected"),
             make_bug(3, test_id=11, severity="visual"),
             make_bug(4, test_id=20, severity="visual"),
         ],
         product_of=PRODUCT_OF,
         synced_at=T0,
     )
-    assert await repo.severity_counts([10, 11]) == {"low": 2, "visual": 1}
+    tally = await repo.tally([10, 11])
+    assert tally.severities == {"low": 2, "visual": 1}
+    assert sum(c.count for c in tally.statuses) == 3
 
 
 async def test_the_generic_upsert_path_matches_on_conflict(session: AsyncSession) -> None:

@@ -168,6 +168,22 @@ async def test_forcing_makes_every_selected_test_due(session: AsyncSession) -> N
     assert [d.test_id for d in due] == [2]
 
 
+async def test_bug_freshness_names_known_tests_and_those_due(session: AsyncSession) -> None:
+    """Unknown ids are left out; of the known, only those the TTL rule makes due are due."""
+    repo = TestRepository(session)
+    await repo.upsert(
+        [make_test(1, status="archived"), make_test(2, status="locked"), make_test(3)],
+        synced_at=T0,
+    )
+    await repo.mark_bugs_synced({1: 4, 2: 2}, at=T0)
+    later = T0 + timedelta(days=30)
+    freshness = await repo.bug_freshness([1, 2, 3, 99], now=later, ttl_s=3600)
+    assert freshness.known == {1, 2, 3}
+    assert sorted((d.test_id, d.bug_count) for d in freshness.due) == [(2, 2), (3, None)]
+    forced = await repo.bug_freshness([1, 99], now=later, ttl_s=3600, force=True)
+    assert [(d.test_id, d.bug_count) for d in forced.due] == [(1, 4)]
+
+
 async def test_the_oldest_stale_mutable_test_bounds_the_pages_to_reread(
     session: AsyncSession,
 ) -> None:
