@@ -6,7 +6,8 @@ handled here too, so callers do not see them: poisoned test pages are shrunk aro
 batches are split, and sectioned products are read section by section. Items that cannot be
 parsed are skipped and reported as `Problem`s.
 
-The decisions that need no I/O live in small modules: `testio.retry` (how long to wait),
+The decisions that need no I/O live in small modules: `testio.retry` (how long to wait, and
+when a request stops trying), `testio.ratelimit` (the client-wide pause after a 429),
 `testio.responses` (what a status or body means), `testio.recovery` (shrinking and splitting),
 `testio.listings` (the results, assembled from raw items) and `testio.redaction`.
 """
@@ -31,7 +32,6 @@ import httpx
 from testio import __version__
 from testio.config import Settings
 from testio.errors import (
-    ApiUnreachableError,
     ApiValidationError,
     ConfigError,
     ForbiddenError,
@@ -39,7 +39,6 @@ from testio.errors import (
     MalformedResponseError,
     NotFoundError,
     PayloadError,
-    RateLimitedError,
     ServerError,
     ServiceStateError,
 )
@@ -56,6 +55,7 @@ from testio.listings import (
     sectioned_catalogue,
 )
 from testio.payloads import Feature, Product, Test
+from testio.ratelimit import RatePause
 from testio.recovery import Problem, gather, salvage_window, split_batch
 from testio.redaction import Redactor
 from testio.responses import (
@@ -66,7 +66,7 @@ from testio.responses import (
     one_in,
     status_error,
 )
-from testio.retry import RetryPolicy, parse_retry_after
+from testio.retry import RetryPolicy, Tries, parse_retry_after
 
 __all__ = ["BugBatch", "Problem", "TestIOClient", "TestPage"]
 
@@ -82,7 +82,6 @@ _TRANSIENT = (
     httpx.RemoteProtocolError,
     httpx.ProxyError,
 )
-_MIN_RATE_LIMIT_CHARGE_S = 1.0
 _TOKEN_CHARS = re.compile(r"[!-~]+")  # visible ASCII: anything else cannot go into a header
 
 
@@ -136,9 +135,7 @@ class _Session:
         self._sleep = sleep
         self._redact = Redactor(token)
         self._rng = random.Random()
-        self._clock = time.monotonic
-        # The shared rate-limit pause: no request is sent before this moment (on `_clock`).
-        self._pause_until = float("-inf")
+        self._pause = RatePause(policy, sleep=sleep, rng=self._rng)
         self.requests_made = 0
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -185,13 +182,10 @@ class _Session:
         """
         target = f"{path}?{urlencode(query, safe=',')}" if query else path
         request = f"GET {target if len(target) <= 120 else target[:119] + '…'}"
-        policy = self._policy
-        failures = 0
-        rate_waited = 0.0  # seconds this request has spent waiting on rate limits
-        waited_for = float("-inf")  # the latest pause deadline this request has waited for
+        tries = Tries(self._policy, request, path)
         while True:
-            delay, waited_for = await self._wait_out_pause(waited_for)
-            rate_waited += delay
+            delay, tries.waited_for = await self._pause.wait(tries.waited_for)
+            tries.charge(delay)
             try:
                 reply: _Reply | _Dropped = await self._exchange(target, counter)
             except _TooLarge:
@@ -208,15 +202,8 @@ class _Session:
             # Errors are raised outside the `except` blocks, so they carry no `__context__`:
             # an httpx error holds its request, and the request holds the token.
             if isinstance(reply, _Dropped):
-                failures += 1
-                if not reply.transient or failures >= policy.attempts:
-                    raise ApiUnreachableError(
-                        f"Could not reach TestIO at {self._base_url} for {request} "
-                        f"({reply.reason}; {failures} attempts); "
-                        "check the network and TESTIO_API_URL.",
-                        path=path,
-                    )
-                await self._back_off(request, reply.reason, failures, policy.attempts)
+                tries.dropped(reply.reason, transient=reply.transient, base_url=self._base_url)
+                await self._back_off(tries, reply.reason, self._policy.attempts)
                 continue
             status = reply.status
             if 200 <= status < 300:
@@ -224,68 +211,28 @@ class _Session:
                     return parse(json.loads(reply.body))
                 except (ValueError, RecursionError, BadShape, PayloadError) as exc:
                     reason = f"unexpected body: {type(exc).__name__}"
-                failures += 1
-                if failures >= policy.attempts:
-                    raise MalformedResponseError(
-                        f"TestIO answered {request} with a body that is not the expected JSON "
-                        f"({failures} attempts); try again later.",
-                        status=status,
-                        path=path,
-                    )
-                await self._back_off(request, reason, failures, policy.attempts)
+                tries.bad_body(status)
+                await self._back_off(tries, reason, self._policy.attempts)
                 continue
             self._log_error_body(request, status, reply.body)
             if status == 429:
                 retry_after = parse_retry_after(reply.retry_after)
-                if rate_waited >= policy.rate_limit_budget:
-                    raise RateLimitedError(
-                        f"TestIO kept rate-limiting {request} (HTTP 429 after "
-                        f"{rate_waited:.0f} s of waiting); try again in {retry_after:.0f} s.",
-                        retry_after=retry_after,
-                        path=path,
-                    )
-                now = self._clock()
-                self._pause_until = max(
-                    self._pause_until, now + policy.rate_limit_wait(retry_after)
-                )
-                waited_for = self._pause_until
-                pause = waited_for - now
-                delay = pause + policy.rate_limit_jitter(pause, self._rng)
+                tries.rate_limited(retry_after)
+                delay, tries.waited_for = self._pause.extend(retry_after)
                 logger.warning("%s was rate-limited (HTTP 429); waiting %.1f s.", request, delay)
                 await self._sleep(delay)
-                # Each 429 costs at least a second of the budget, so a server that keeps
-                # answering 429 with `Retry-After: 0` still ends in RateLimitedError.
-                rate_waited += max(delay, _MIN_RATE_LIMIT_CHARGE_S)
+                tries.charge(delay, per_429=True)
                 continue
             if status >= 500 and status != GATEWAY_TIMEOUT:
-                failures += 1
-                limit = policy.attempts
+                limit = self._policy.attempts
                 if status == 500 and tries_on_500 is not None:
                     limit = tries_on_500
                 if status == 500 and on_500 is not None:
                     on_500()
-                if failures >= limit:
-                    raise status_error(status, request, path, attempts=failures)
-                await self._back_off(request, f"HTTP {status}", failures, limit)
+                tries.server_error(status, limit=limit)
+                await self._back_off(tries, f"HTTP {status}", limit)
                 continue
             raise status_error(status, request, path)
-
-    async def _wait_out_pause(self, waited_for: float) -> tuple[float, float]:
-        """Wait out the session's rate-limit pause, unless it is the one already waited for.
-
-        Returns the seconds waited and the deadline now waited for. Only a deadline later than
-        `waited_for` is waited for, so a request never waits twice for the same pause.
-        """
-        waited = 0.0
-        while self._pause_until > waited_for:
-            waited_for = self._pause_until
-            remaining = waited_for - self._clock()
-            if remaining <= 0:
-                break
-            delay = remaining + self._policy.rate_limit_jitter(remaining, self._rng)
-            await self._sleep(delay)
-            waited += delay
-        return waited, waited_for
 
     async def _exchange(self, target: str, counter: _RequestCounter | None) -> _Reply:
         """One HTTP request, holding an in-flight slot only while it is on the wire."""
@@ -307,14 +254,14 @@ class _Session:
             logger.debug("GET %s -> %d in %.0f ms", target, response.status_code, _ms(started))
             return _Reply(response.status_code, body, response.headers.get("Retry-After"))
 
-    async def _back_off(self, request: str, reason: str, failures: int, attempts: int) -> None:
-        delay = self._policy.backoff(failures, self._rng)
+    async def _back_off(self, tries: Tries, reason: str, attempts: int) -> None:
+        delay = self._policy.backoff(tries.failures, self._rng)
         logger.warning(
             "%s failed (%s); retrying in %.2f s (attempt %d of %d).",
-            request,
+            tries.request,
             reason,
             delay,
-            failures + 1,
+            tries.failures + 1,
             attempts,
         )
         await self._sleep(delay)

@@ -1,4 +1,4 @@
-"""When and how long the client waits before asking TestIO again (pure timing, no I/O)."""
+"""When and how long the client waits before asking TestIO again, and when it stops (no I/O)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
+from testio.errors import ApiUnreachableError, MalformedResponseError, RateLimitedError
+from testio.responses import status_error
+
 DEFAULT_RETRY_AFTER_S = 30.0  # the API contract's default when Retry-After is absent or unreadable
+MIN_RATE_LIMIT_CHARGE_S = 1.0
+"""Each 429 costs a request at least this much of its rate-limit budget, so a server that
+keeps answering 429 with `Retry-After: 0` still ends in `RateLimitedError`."""
 
 
 @attrs.frozen(kw_only=True)
@@ -81,3 +87,60 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if moment.tzinfo is None:  # HTTP-dates are GMT
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+@attrs.define
+class Tries:
+    """One request's failures and rate-limit waiting; each method raises when it is time to stop.
+
+    `request` is the redacted "GET path?query" used in messages, `path` the endpoint.
+    """
+
+    policy: RetryPolicy
+    request: str
+    path: str
+    failures: int = 0
+    rate_waited: float = 0.0
+    waited_for: float = float("-inf")
+
+    def dropped(self, reason: str, *, transient: bool, base_url: str) -> None:
+        """The connection failed (`reason` already redacted)."""
+        self.failures += 1
+        if not transient or self.failures >= self.policy.attempts:
+            raise ApiUnreachableError(
+                f"Could not reach TestIO at {base_url} for {self.request} "
+                f"({reason}; {self.failures} attempts); check the network and TESTIO_API_URL.",
+                path=self.path,
+            )
+
+    def bad_body(self, status: int) -> None:
+        """A 2xx answer whose body was not the expected JSON."""
+        self.failures += 1
+        if self.failures >= self.policy.attempts:
+            raise MalformedResponseError(
+                f"TestIO answered {self.request} with a body that is not the expected JSON "
+                f"({self.failures} attempts); try again later.",
+                status=status,
+                path=self.path,
+            )
+
+    def server_error(self, status: int, *, limit: int) -> None:
+        """A 5xx answer that may pass on a retry; `limit` tries in all."""
+        self.failures += 1
+        if self.failures >= limit:
+            raise status_error(status, self.request, self.path, attempts=self.failures)
+
+    def rate_limited(self, retry_after: float) -> None:
+        """A 429: allowed while this request has waited less than the policy's budget."""
+        if self.rate_waited >= self.policy.rate_limit_budget:
+            raise RateLimitedError(
+                f"TestIO kept rate-limiting {self.request} (HTTP 429 after "
+                f"{self.rate_waited:.0f} s of waiting); try again in {retry_after:.0f} s.",
+                retry_after=retry_after,
+                path=self.path,
+            )
+
+    def charge(self, delay: float, *, per_429: bool = False) -> None:
+        """Count `delay` seconds of rate-limit waiting; a 429's own wait costs at least
+        `MIN_RATE_LIMIT_CHARGE_S`."""
+        self.rate_waited += max(delay, MIN_RATE_LIMIT_CHARGE_S) if per_429 else delay

@@ -1,4 +1,4 @@
-"""Retry timing, `Retry-After` parsing and redaction as pure functions."""
+"""Retry timing, the rate-limit pause, `Retry-After` parsing and redaction, without HTTP."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from testio.errors import RateLimitedError
+from testio.ratelimit import RatePause
 from testio.redaction import Redactor
-from testio.retry import DEFAULT_RETRY_AFTER_S, RetryPolicy, parse_retry_after
+from testio.retry import DEFAULT_RETRY_AFTER_S, RetryPolicy, Tries, parse_retry_after
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -55,3 +57,54 @@ def test_redactor_removes_the_secret_and_authorization_values() -> None:
     assert "s3cr3t-token" not in text
     assert "other-token-value" not in text
     assert "s3cr3t" not in repr(redact)
+
+
+class _Clock:
+    """A clock that moves only when something sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _pause(clock: _Clock) -> RatePause:
+    policy = RetryPolicy(rate_limit_jitter_cap=0.0, retry_after_cap=60.0)
+    return RatePause(policy, sleep=clock.sleep, rng=random.Random(1), clock=clock)
+
+
+async def test_the_rate_pause_keeps_the_latest_deadline() -> None:
+    """A shorter Retry-After never shortens a pause; a longer one extends it (capped)."""
+    clock = _Clock()
+    pause = _pause(clock)
+    assert pause.extend(10) == (10.0, 110.0)
+    assert pause.extend(3) == (10.0, 110.0)
+    assert pause.extend(500) == (60.0, 160.0)
+
+
+async def test_a_request_waits_once_per_deadline() -> None:
+    """Waiting covers the rest of the pause, then the same deadline is not waited for again."""
+    clock = _Clock()
+    pause = _pause(clock)
+    pause.extend(10)
+    clock.now += 4
+    waited, deadline = await pause.wait(float("-inf"))
+    assert (waited, deadline) == (6.0, 110.0)
+    assert await pause.wait(deadline) == (0.0, 110.0)
+    assert clock.sleeps == [6.0]
+
+
+def test_a_request_gives_up_on_rate_limits_only_after_its_budget() -> None:
+    """Each 429 costs at least a second, so `Retry-After: 0` forever still ends."""
+    tries = Tries(RetryPolicy(rate_limit_budget=3.0), "GET products", "products")
+    for _ in range(3):
+        tries.rate_limited(0.0)
+        tries.charge(0.0, per_429=True)
+    with pytest.raises(RateLimitedError):
+        tries.rate_limited(0.0)
