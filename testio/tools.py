@@ -288,8 +288,9 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         name="get_sync_history",
         title="Sync history",
-        description="Recent sync runs (status, duration, counts, errors) and a summary: success "
-        "rate, mean duration, failures in the last hour.",
+        description="Recent sync runs (status, duration, counts, errors) and a summary: runs by "
+        "status (a partial run left some data unread; get_problematic_tests says which), "
+        "success rate, mean duration, failures in the last hour.",
         input_schema=_object(
             {"limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}}
         ),

@@ -57,7 +57,9 @@ def _summary(name: str, data: dict[str, Any]) -> str:
     if name == "get_database_stats":
         return f"{data['products']} products, {data['tests']} tests, {data['bugs']} bugs, {data['file_size_bytes']} bytes"
     if name == "get_sync_history":
-        return f"{data['summary']['runs']} runs, success rate {data['summary']['success_rate']}"
+        summary = data["summary"]
+        statuses = ", ".join(f"{n} {status}" for status, n in summary["by_status"].items())
+        return f"{summary['runs']} runs ({statuses})"
     if name == "get_problematic_tests":
         return f"{data['total']} open problems" + (
             f"; first: {data['problems'][0]['message']}" if data["problems"] else ""

@@ -58,9 +58,11 @@ class SyncEventItem:
 
 @attrs.frozen
 class SyncHistorySummary:
-    """How syncs have gone lately."""
+    """How syncs have gone: runs by status (`success`, `partial`, `failed`, `running`) and the
+    share of finished runs that succeeded completely."""
 
     runs: int
+    by_status: dict[str, int]
     success_rate: float | None
     mean_duration_s: float | None
     failures_last_hour: int

@@ -103,6 +103,7 @@ class StatsService(BaseService):
             events=tuple(event_item(r) for r in rows),
             summary=SyncHistorySummary(
                 runs=sum(by_status.values()),
+                by_status=dict(sorted(by_status.items())),
                 success_rate=round(good / finished, 4) if finished else None,
                 mean_duration_s=round(sum(durations) / len(durations), 3) if durations else None,
                 failures_last_hour=recent_fail.get("failed", 0) + recent_fail.get("partial", 0),

@@ -82,6 +82,7 @@ async def test_health_history_and_problems_tell_what_a_partial_sync_summary_told
     assert (health["status"], health["open_problems"]) == ("degraded", 2)
     assert health["last_sync"] == history["events"][0]
     assert (history["events"][0]["status"], history["events"][0]["problems"]) == ("partial", 2)
+    assert history["summary"]["by_status"] == {"partial": 1}
     assert sorted(p["message"] for p in problems["problems"]) == sorted(missing)
 
 
@@ -102,4 +103,6 @@ async def test_health_history_and_problems_tell_what_a_complete_sync_summary_tol
     assert (health["status"], health["open_problems"]) == ("ok", 0)
     assert (history["events"][0]["status"], history["events"][0]["problems"]) == ("success", 0)
     assert history["summary"]["runs"] == 2
+    assert history["summary"]["by_status"] == {"partial": 1, "success": 1}
+    assert history["summary"]["success_rate"] == 0.5
     assert problems["total"] == 0
