@@ -59,7 +59,8 @@ def _summary(name: str, data: dict[str, Any]) -> str:
     if name == "get_sync_history":
         summary = data["summary"]
         statuses = ", ".join(f"{n} {status}" for status, n in summary["by_status"].items())
-        return f"{summary['runs']} runs ({statuses})"
+        runs = summary["runs"]
+        return f"{runs} sync run{'' if runs == 1 else 's'} ({statuses})"
     if name == "get_problematic_tests":
         return f"{data['total']} open problems" + (
             f"; first: {data['problems'][0]['message']}" if data["problems"] else ""
