@@ -47,6 +47,9 @@ class CacheCounts:
     per_product: tuple[ProductCounts, ...]
 
 
+_SCHEMA_VERSION = select(MetaRow.value).where(MetaRow.key == "schema_version")
+
+
 class StatsRepository:
     """Read-only SQL over the whole cache."""
 
@@ -55,9 +58,7 @@ class StatsRepository:
 
     async def schema_version(self) -> int | None:
         """The schema version recorded in the cache."""
-        value = await self.session.scalar(
-            select(MetaRow.value).where(MetaRow.key == "schema_version")
-        )
+        value = await self.session.scalar(_SCHEMA_VERSION)
         return _as_version(value)
 
     async def cache_counts(self) -> CacheCounts:
@@ -72,7 +73,7 @@ class StatsRepository:
 
         totals = await self.session.execute(
             select(
-                select(MetaRow.value).where(MetaRow.key == "schema_version").scalar_subquery(),
+                _SCHEMA_VERSION.scalar_subquery(),
                 count(ProductRow),
                 count(FeatureRow),
                 count(TestRow),
