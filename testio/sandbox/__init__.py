@@ -10,9 +10,10 @@ from testio.sandbox.app import SandboxApp, create_app, sandbox_of
 from testio.sandbox.config import Faults, SandboxConfig
 from testio.sandbox.dataset import Dataset
 from testio.sandbox.faults import ConnectionDropped
-from testio.sandbox.generator import demo_token
+from testio.sandbox.generator import demo_token, generate_dataset
 from testio.sandbox.sandbox import Sandbox
 from testio.sandbox.server import RunningSandbox
+from testio.sandbox.spec import dataset_from_spec
 
 __all__ = [
     "ConnectionDropped",
@@ -23,6 +24,8 @@ __all__ = [
     "SandboxApp",
     "SandboxConfig",
     "create_app",
+    "dataset_from_spec",
     "demo_token",
+    "generate_dataset",
     "sandbox_of",
 ]

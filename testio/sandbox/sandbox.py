@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from testio.sandbox.config import Faults, SandboxConfig
-from testio.sandbox.dataset import Dataset
 from testio.sandbox.errors import NotFound, Unauthorized
+from testio.sandbox.generator import generate_dataset
 from testio.sandbox.lifecycle import BugState, bug_state, bug_visible, test_exists, test_status
 from testio.sandbox.records import Account, BugCore, Product, TestFacts
 from testio.sandbox.store import Store
 from testio.sandbox.triage import TriageLedger
+from testio.sandbox.truth import build_ground_truth
 
 
 class Sandbox:
@@ -21,7 +22,7 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
-        self.dataset = self.config.dataset or Dataset.generate(self.config.seed, self.config.size)
+        self.dataset = self.config.dataset or generate_dataset(self.config.seed, self.config.size)
         self.store = Store(self.dataset, self.config.seed)
         self.ledger = TriageLedger()
         self.anchor = self.dataset.anchor
@@ -168,6 +169,4 @@ class Sandbox:
 
     def ground_truth(self) -> dict[str, Any]:
         """Export what every account holds at "now", to compute expected report numbers."""
-        from testio.sandbox.truth import build_ground_truth
-
         return build_ground_truth(self, self.now())

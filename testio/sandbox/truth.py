@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from testio.sandbox.clock import utc_stamp
-from testio.sandbox.lifecycle import review_status
-from testio.sandbox.records import Product, TestFacts
+from testio.sandbox.config import SandboxConfig
+from testio.sandbox.dataset import Dataset
+from testio.sandbox.lifecycle import BugState, review_status
+from testio.sandbox.records import BugCore, Product, TestFacts
+from testio.sandbox.store import Store
 
-if TYPE_CHECKING:
-    from testio.sandbox.sandbox import Sandbox
+
+class Sandbox(Protocol):
+    """What the export reads of a sandbox (`testio.sandbox.sandbox.Sandbox` is one)."""
+
+    config: SandboxConfig
+    dataset: Dataset
+    store: Store
+    anchor: datetime
+    tokens: list[str]
+
+    def visible_tests(self, product: Product, now: datetime) -> list[TestFacts]: ...
+
+    def status_of(self, test: TestFacts, now: datetime) -> str: ...
+
+    def bug_rows(self, test: TestFacts, now: datetime) -> Sequence[tuple[BugCore, BugState]]: ...
 
 
 def _test_truth(sandbox: Sandbox, test: TestFacts, position: int, now: datetime) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from mcp import Client
 from testio.client import TestIOClient
 from testio.commands.sync import run_sync
 from testio.domain.sync import SyncResult
-from testio.sandbox import Dataset, Faults, SandboxConfig
+from testio.sandbox import Faults, SandboxConfig, dataset_from_spec
 from tests.reliability.rewriting_api import RewritingApi
 from tests.world import NOW, World
 
@@ -81,7 +81,7 @@ def spec_world(
         ],
     }
     sandbox = SandboxConfig(
-        now=NOW, dataset=Dataset.from_spec(spec), faults=faults or Faults(), **config
+        now=NOW, dataset=dataset_from_spec(spec), faults=faults or Faults(), **config
     )
     return World(folder, sandbox)
 

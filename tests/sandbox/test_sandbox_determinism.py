@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from testio.sandbox import Dataset, Sandbox, SandboxConfig, demo_token
+from testio.sandbox import Sandbox, SandboxConfig, demo_token, generate_dataset
 from testio.sandbox.clock import ANCHOR
 
 Connect = Callable[..., httpx.AsyncClient]
@@ -57,7 +57,7 @@ async def test_two_starts_with_the_same_seed_and_now_answer_byte_identically(
 
 
 def test_the_same_seed_generates_an_equal_dataset() -> None:
-    assert Dataset.generate(3, "small") == Dataset.generate(3, "small")
+    assert generate_dataset(3, "small") == generate_dataset(3, "small")
 
 
 async def test_different_seeds_give_different_data(connect: Connect) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from testio.sandbox import Dataset, Sandbox, SandboxConfig
+from testio.sandbox import Sandbox, SandboxConfig, dataset_from_spec
 from testio.sandbox.clock import ANCHOR
 
 Connect = Callable[..., httpx.AsyncClient]
@@ -187,7 +187,7 @@ def test_two_instants_give_two_different_status_mixes(products: list[dict[str, A
 
 def test_hand_built_statuses_ignore_the_clock() -> None:
     spec = {"products": [{"tests": [{"status": "running", "bugs": [{"status": "forwarded"}]}]}]}
-    dataset = Dataset.from_spec(spec)
+    dataset = dataset_from_spec(spec)
 
     truth = Sandbox(SandboxConfig(now=ANCHOR + timedelta(days=900), dataset=dataset)).ground_truth()
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from testio.sandbox import Dataset, Sandbox, SandboxConfig
+from testio.sandbox import Sandbox, SandboxConfig, dataset_from_spec
 from testio.sandbox.clock import ANCHOR
 
 Connect = Callable[..., httpx.AsyncClient]
@@ -22,7 +22,7 @@ def long_list() -> Sandbox:
         "token": "t",
         "products": [{"id": 10, "tests": [{} for _ in range(160)]}],
     }
-    return Sandbox(SandboxConfig(now=ANCHOR, dataset=Dataset.from_spec(spec)))
+    return Sandbox(SandboxConfig(now=ANCHOR, dataset=dataset_from_spec(spec)))
 
 
 async def _ids(client: httpx.AsyncClient, product_id: int, **params: Any) -> list[int]:

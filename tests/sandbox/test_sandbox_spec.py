@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from testio.sandbox import Dataset, Sandbox, SandboxConfig
+from testio.sandbox import Sandbox, SandboxConfig, dataset_from_spec
 from testio.sandbox.clock import ANCHOR
 from testio.sandbox.reasons import DEFAULT_COMMENTS
 
@@ -57,7 +57,7 @@ WORKED_EXAMPLE: dict[str, Any] = {
 
 def _sandbox(spec: dict[str, Any]) -> Sandbox:
     """Serve a hand-built dataset."""
-    return Sandbox(SandboxConfig(now=ANCHOR, dataset=Dataset.from_spec(spec)))
+    return Sandbox(SandboxConfig(now=ANCHOR, dataset=dataset_from_spec(spec)))
 
 
 async def test_hand_built_tests_keep_their_statuses_and_offsets(connect: Connect) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from testio.sandbox import Dataset, SandboxConfig
+from testio.sandbox import SandboxConfig, dataset_from_spec
 from tests.server.test_tools import call
 from tests.world import NOW, World
 
@@ -51,7 +51,7 @@ SPEC: dict[str, Any] = {
 
 @pytest.fixture
 async def example(tmp_path: Path) -> World:
-    world = World(tmp_path, SandboxConfig(dataset=Dataset.from_spec(SPEC), now=NOW))
+    world = World(tmp_path, SandboxConfig(dataset=dataset_from_spec(SPEC), now=NOW))
     await world.sync()
     return world
 

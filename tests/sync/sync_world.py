@@ -18,7 +18,13 @@ from testio.config import Settings
 from testio.db import open_engine, session_factory
 from testio.domain.sync import BugRefreshResult, SyncResult
 from testio.models import BugRow, ProblemRow, TestRow
-from testio.sandbox import Dataset, Sandbox, SandboxApp, SandboxConfig, create_app
+from testio.sandbox import (
+    Sandbox,
+    SandboxApp,
+    SandboxConfig,
+    create_app,
+    dataset_from_spec,
+)
 from testio.services.sync import ProgressCallback, SyncService
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -43,7 +49,7 @@ def sandbox_app(
     size: str = "small", *, spec: Mapping[str, Any] | None = None, now: datetime = NOW
 ) -> SandboxApp:
     """A pinned, in-process sandbox (generated, or built from a spec)."""
-    dataset = Dataset.from_spec(spec) if spec is not None else None
+    dataset = dataset_from_spec(spec) if spec is not None else None
     config = SandboxConfig(seed=1, size=size, now=now, dataset=dataset)  # pyright: ignore[reportArgumentType]  # size is one of the literals
     return create_app(config)
 
