@@ -17,8 +17,6 @@ this package does not import the MCP SDK, SQLAlchemy or httpx: they load when fi
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from testio.app import App, open
 from testio.config import Settings
 from testio.dates import DateRangeError
@@ -39,6 +37,7 @@ from testio.errors import (
     TestioError,
 )
 from testio.serialize import to_jsonable
+from testio.version import __version__
 
 __all__ = [
     "ApiError",

@@ -10,8 +10,8 @@ import sys
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 
-from testio import __version__
 from testio.errors import ConfigError, TestioError
+from testio.version import __version__
 
 
 def _parser() -> argparse.ArgumentParser:

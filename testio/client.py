@@ -29,7 +29,6 @@ import anyio
 import attrs
 import httpx
 
-from testio import __version__
 from testio.config import Settings
 from testio.errors import (
     ApiValidationError,
@@ -67,6 +66,7 @@ from testio.responses import (
     status_error,
 )
 from testio.retry import RetryPolicy, Tries, parse_retry_after
+from testio.version import __version__
 
 __all__ = ["BugBatch", "Problem", "TestIOClient", "TestPage"]
 

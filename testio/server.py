@@ -15,7 +15,6 @@ import mcp.types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from testio import __version__
 from testio.app import App
 from testio.config import Settings
 from testio.connection import AppHandle
@@ -24,6 +23,7 @@ from testio.errors import ApiError, AuthenticationError, TestioError
 from testio.serialize import to_jsonable
 from testio.tools import TOOLS, ToolSpec
 from testio.validation import ArgumentChecker
+from testio.version import __version__
 
 log = logging.getLogger("testio.server")
 warnings.filterwarnings("ignore", message="The logging capability is deprecated")

@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-from testio import metrics
+import testio.metrics as metrics
 
 Level = Literal["healthy", "warning", "critical", "unknown"]
 

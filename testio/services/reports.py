@@ -9,7 +9,7 @@ from datetime import datetime
 import attrs
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from testio import metrics
+import testio.metrics as metrics
 from testio.dates import resolve_range
 from testio.domain.common import DataWarning, Quality, Ref
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow

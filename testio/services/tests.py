@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from testio import metrics
+import testio.metrics as metrics
 from testio.dates import resolve_range
 from testio.domain.common import DataWarning, Quality, Ref
 from testio.domain.tests import BugItem, TestDetail, TestList, TestStatusReport, TestSummary
