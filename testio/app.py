@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import httpx
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-    from testio.client import TestIOClient
+    from testio.client.api import TestIOClient
     from testio.services.health import HealthService
     from testio.services.products import ProductService
     from testio.services.reports import ReportService
@@ -77,7 +77,7 @@ class App:
             self._engine = await open_engine(self.settings)
             self._factory = session_factory(self._engine)
             if self.settings.api_token:
-                from testio.client import TestIOClient
+                from testio.client.api import TestIOClient
 
                 self._client = TestIOClient(
                     self.settings, transport=self._transport, backoff_base=self._backoff_base

@@ -11,7 +11,7 @@ from testio.errors import ApiError, AuthenticationError, TestioError
 from testio.progress import SyncProgressDisplay
 
 if TYPE_CHECKING:
-    from testio.client import TestIOClient
+    from testio.client.api import TestIOClient
 
 EXIT_COMPLETE = 0
 EXIT_FAILED = 1
@@ -54,7 +54,7 @@ async def run_sync(
     `client` (not yet opened) replaces the one built from `settings` (tests pass one that
     talks to the sandbox in-process).
     """
-    from testio.client import TestIOClient
+    from testio.client.api import TestIOClient
     from testio.db import open_engine, session_factory
     from testio.services.sync import SyncService
 

@@ -25,7 +25,7 @@ from testio.errors import ConfigError, ServiceStateError
 from testio.repositories import Repositories
 
 if TYPE_CHECKING:
-    from testio.client import TestIOClient
+    from testio.client.api import TestIOClient
 
 log = logging.getLogger("testio.services")
 

@@ -12,7 +12,9 @@ import anyio
 import anyio.abc
 import attrs
 
-from testio.client import BugBatch, Problem, TestIOClient
+from testio.client.api import TestIOClient
+from testio.client.listings import BugBatch
+from testio.client.recovery import Problem
 from testio.errors import ApiError, AuthenticationError
 from testio.repositories import BugFetchDue
 from testio.services.writer import BugWriteCounts, CacheWriter

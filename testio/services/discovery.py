@@ -34,7 +34,8 @@ from typing import Final
 import anyio
 import attrs
 
-from testio.client import TestIOClient, TestPage
+from testio.client.api import TestIOClient
+from testio.client.listings import TestPage
 from testio.domain.sync import SyncPhase
 from testio.errors import ApiError, AuthenticationError
 from testio.repositories import NewProblem, Repositories, problem_key

@@ -23,7 +23,7 @@ import anyio
 import attrs
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from testio.client import TestIOClient
+from testio.client.api import TestIOClient
 from testio.domain.sync import (
     BugRefreshResult,
     ProductSyncSummary,

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 import attrs
 
+from testio.client.payloads import Test
 from testio.domain.sync import SyncProblem
-from testio.payloads import Test
 from testio.repositories import NewProblem, Repositories, TestWriteCounts, problem_key
 
 if TYPE_CHECKING:
-    from testio.client import BugBatch, Problem
+    from testio.client.listings import BugBatch
+    from testio.client.recovery import Problem
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from testio.payloads import Bug, Product, Section, Test, TestFeature
+from testio.client.payloads import Bug, Product, Section, Test, TestFeature
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

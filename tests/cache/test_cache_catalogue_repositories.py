@@ -7,7 +7,7 @@ from datetime import timedelta
 from cache_builders import T0, make_bug, make_product, make_test
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from testio.payloads import Feature
+from testio.client.payloads import Feature
 from testio.repositories import Repositories
 
 

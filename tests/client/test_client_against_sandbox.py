@@ -11,9 +11,9 @@ import pytest
 from client_fakes import RecordedSleep
 
 from testio.client import TestIOClient, TestPage
+from testio.client.payloads import Test
 from testio.config import Settings
 from testio.errors import AuthenticationError, NotFoundError
-from testio.payloads import Test
 from testio.sandbox import Faults, RunningSandbox, SandboxApp, SandboxConfig, create_app, sandbox_of
 from testio.sandbox.config import RetryAfterForm, Size
 

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from client_fakes import ClientFactory, exploratory_test, feature, path_of, product
 
+from testio.client.payloads import Product
 from testio.errors import MalformedResponseError
-from testio.payloads import Product
 
 
 async def test_list_products_skips_an_unreadable_item_and_reports_it(

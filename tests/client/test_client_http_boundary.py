@@ -1,4 +1,4 @@
-"""The project rule: every HTTP call to TestIO lives in `testio/client.py`."""
+"""The project rule: every HTTP call to TestIO lives in the `testio/client/` package."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import testio
 
 PACKAGE = Path(testio.__file__).parent
 SIMULATOR = PACKAGE / "sandbox"  # the TestIO simulator serves HTTP; it is not the client
+CLIENT = PACKAGE / "client"
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -40,16 +41,16 @@ def _httpx_imports(tree: ast.AST, *, type_only: bool = False) -> list[tuple[int,
 
 
 def test_only_the_client_imports_httpx() -> None:
-    """Outside the simulator, only `client.py` imports httpx; `app.py` may, for typing only."""
+    """Outside the simulator, only the client package imports httpx; `app.py` may, for typing only."""
     offenders: list[str] = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.is_relative_to(SIMULATOR) or path == PACKAGE / "client.py":
+        if path.is_relative_to(SIMULATOR) or path.is_relative_to(CLIENT):
             continue
         allowed_for_typing = path == PACKAGE / "app.py"
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for line, type_only in _httpx_imports(tree):
             if not (allowed_for_typing and type_only):
                 offenders.append(f"{path.relative_to(PACKAGE.parent)}:{line}")
-    assert offenders == [], "httpx is imported outside testio/client.py"
-    client = ast.parse((PACKAGE / "client.py").read_text(encoding="utf-8"))
-    assert _httpx_imports(client), "the scan must see the client's own httpx import"
+    assert offenders == [], "httpx is imported outside testio/client/"
+    session = ast.parse((CLIENT / "session.py").read_text(encoding="utf-8"))
+    assert _httpx_imports(session), "the scan must see the client's own httpx import"

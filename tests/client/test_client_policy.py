@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from testio.client.ratelimit import RatePause
+from testio.client.redaction import Redactor
+from testio.client.retry import DEFAULT_RETRY_AFTER_S, RetryPolicy, Tries, parse_retry_after
 from testio.errors import RateLimitedError
-from testio.ratelimit import RatePause
-from testio.redaction import Redactor
-from testio.retry import DEFAULT_RETRY_AFTER_S, RetryPolicy, Tries, parse_retry_after
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
+from testio.client.payloads import Bug, Feature, Product, Test
+from testio.client.recovery import Problem, Salvage, int_at, parse_items, payload_problem
 from testio.errors import PayloadError
-from testio.payloads import Bug, Feature, Product, Test
-from testio.recovery import Problem, Salvage, int_at, parse_items, payload_problem
 
 logger = logging.getLogger("testio.client")
 

@@ -1,47 +1,27 @@
-"""TestIOClient: the only module that speaks HTTP to the TestIO Customer API.
+"""TestIOClient: the Customer API's endpoints, and the quirks callers never see.
 
-Every httpx call lives here: one pooled `httpx.AsyncClient` per open client, a cap on requests
-in flight, the request/retry loop and body reading with a size cap. The API's known quirks are
-handled here too, so callers do not see them: poisoned test pages are shrunk around, heavy bug
-batches are split, and sectioned products are read section by section. Items that cannot be
-parsed are skipped and reported as `Problem`s.
-
-The decisions that need no I/O live in small modules: `testio.retry` (how long to wait, and
-when a request stops trying), `testio.ratelimit` (the client-wide pause after a 429),
-`testio.responses` (what a status or body means), `testio.recovery` (shrinking and splitting),
-`testio.listings` (the results, assembled from raw items) and `testio.redaction`.
+Poisoned test pages are shrunk around, heavy bug batches are split, and sectioned products are
+read section by section; items that cannot be parsed are skipped and reported as `Problem`s.
+Requests go through one `Session` (`testio.client.session`); the decisions that need no I/O
+live beside it: `retry` (how long to wait, and when a request stops trying), `ratelimit` (the
+client-wide pause after a 429), `responses` (what a status or body means), `recovery`
+(shrinking and splitting), `listings` (the results, assembled from raw items) and `redaction`.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
-from urllib.parse import urlencode
 
 import anyio
-import attrs
 import httpx
 
-from testio.config import Settings
-from testio.errors import (
-    ApiValidationError,
-    ConfigError,
-    ForbiddenError,
-    InvalidArgumentError,
-    MalformedResponseError,
-    NotFoundError,
-    PayloadError,
-    ServerError,
-    ServiceStateError,
-)
-from testio.listings import (
+from testio.client.listings import (
     BugBatch,
     Catalogue,
     TestPage,
@@ -53,224 +33,32 @@ from testio.listings import (
     salvaged_page,
     sectioned_catalogue,
 )
-from testio.payloads import Feature, Product, Test
-from testio.ratelimit import RatePause
-from testio.recovery import Problem, gather, salvage_window, split_batch
-from testio.redaction import Redactor
-from testio.responses import (
-    GATEWAY_TIMEOUT,
-    BadShape,
-    error_text,
+from testio.client.payloads import Feature, Product, Test
+from testio.client.recovery import Problem, gather, salvage_window, split_batch
+from testio.client.redaction import Redactor
+from testio.client.responses import (
     list_in,
     one_in,
-    status_error,
 )
-from testio.retry import RetryPolicy, Tries, parse_retry_after
-from testio.version import __version__
-
-__all__ = ["BugBatch", "Problem", "TestIOClient", "TestPage"]
+from testio.client.retry import RetryPolicy
+from testio.client.session import MAX_BODY_BYTES, RequestCounter, Session
+from testio.config import Settings
+from testio.errors import (
+    ApiValidationError,
+    ConfigError,
+    ForbiddenError,
+    InvalidArgumentError,
+    MalformedResponseError,
+    NotFoundError,
+    ServerError,
+    ServiceStateError,
+)
 
 logger = logging.getLogger("testio.client")
 
 T = TypeVar("T")
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
-ERROR_BODY_BYTES = 4096  # enough to log an `error` key, never a whole HTML error page
-_TRANSIENT = (
-    httpx.TimeoutException,
-    httpx.NetworkError,
-    httpx.RemoteProtocolError,
-    httpx.ProxyError,
-)
 _TOKEN_CHARS = re.compile(r"[!-~]+")  # visible ASCII: anything else cannot go into a header
-
-
-class _TooLarge(Exception):
-    """A body beyond the size the client accepts."""
-
-
-class _RequestCounter:
-    """Counts the HTTP requests made on behalf of one public call."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-
-@attrs.frozen
-class _Reply:
-    status: int
-    body: bytes
-    retry_after: str | None
-
-
-@attrs.frozen
-class _Dropped:
-    reason: str  # already redacted
-    transient: bool
-
-
-class _Session:
-    """The HTTP side of `TestIOClient`: one pooled httpx client, the in-flight cap, the retries.
-
-    It turns every answer into parsed JSON or one typed `ApiError`, and knows nothing about
-    endpoints.
-    """
-
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        token: str,
-        timeout_s: float,
-        policy: RetryPolicy,
-        in_flight: anyio.Semaphore,
-        transport: httpx.AsyncBaseTransport | None,
-        max_body_bytes: int,
-        sleep: Callable[[float], Awaitable[None]],
-    ) -> None:
-        self._base_url = base_url
-        self._policy = policy
-        self._slots = in_flight
-        self._max_body_bytes = max_body_bytes
-        self._sleep = sleep
-        self._redact = Redactor(token)
-        self._rng = random.Random()
-        self._pause = RatePause(policy, sleep=sleep, rng=self._rng)
-        self.requests_made = 0
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            headers={
-                "Authorization": f"Token {token}",
-                "User-Agent": f"testio/{__version__}",
-                "Accept": "application/json",
-            },
-            timeout=httpx.Timeout(timeout_s, connect=10.0, pool=10.0),
-            limits=httpx.Limits(
-                max_connections=20, max_keepalive_connections=20, keepalive_expiry=20.0
-            ),
-            transport=transport,
-        )
-
-    def __repr__(self) -> str:
-        return f"<_Session {self._base_url}, {self.requests_made} requests>"
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def get_json(
-        self,
-        path: str,
-        parse: Callable[[Any], T],
-        *,
-        query: Mapping[str, str | int] | None = None,
-        counter: _RequestCounter | None = None,
-        tries_on_500: int | None = None,
-        on_500: Callable[[], None] | None = None,
-    ) -> T:
-        """GET `path` and parse its JSON, retrying what may pass and raising a typed error otherwise.
-
-        `tries_on_500` gives HTTP 500 only that many tries (a poisoned test page fails every
-        time); other 5xx answers and dropped connections keep the policy's attempts. `on_500`
-        is called on each HTTP 500. Backoff and `Retry-After` waits happen outside the
-        in-flight slot, so a waiting retry never holds up other requests.
-
-        A 429 pauses the whole session: every request waits until the latest `Retry-After`
-        deadline (capped), plus a little jitter, before it is sent. A request gives up with
-        `RateLimitedError` once it has spent the policy's `rate_limit_budget` seconds waiting
-        on rate limits.
-        """
-        target = f"{path}?{urlencode(query, safe=',')}" if query else path
-        request = f"GET {target if len(target) <= 120 else target[:119] + '…'}"
-        tries = Tries(self._policy, request, path)
-        while True:
-            delay, tries.waited_for = await self._pause.wait(tries.waited_for)
-            tries.charge(delay)
-            try:
-                reply: _Reply | _Dropped = await self._exchange(target, counter)
-            except _TooLarge:
-                raise MalformedResponseError(
-                    f"TestIO answered {request} with a body over {self._max_body_bytes} bytes; "
-                    "ask for less at once.",
-                    path=path,
-                ) from None
-            except httpx.HTTPError as exc:
-                reply = _Dropped(
-                    self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "), 160),
-                    transient=isinstance(exc, _TRANSIENT),
-                )
-            # Errors are raised outside the `except` blocks, so they carry no `__context__`:
-            # an httpx error holds its request, and the request holds the token.
-            if isinstance(reply, _Dropped):
-                tries.dropped(reply.reason, transient=reply.transient, base_url=self._base_url)
-                await self._back_off(tries, reply.reason, self._policy.attempts)
-                continue
-            status = reply.status
-            if 200 <= status < 300:
-                try:
-                    return parse(json.loads(reply.body))
-                except (ValueError, RecursionError, BadShape, PayloadError) as exc:
-                    reason = f"unexpected body: {type(exc).__name__}"
-                tries.bad_body(status)
-                await self._back_off(tries, reason, self._policy.attempts)
-                continue
-            self._log_error_body(request, status, reply.body)
-            if status == 429:
-                retry_after = parse_retry_after(reply.retry_after)
-                tries.rate_limited(retry_after)
-                delay, tries.waited_for = self._pause.extend(retry_after)
-                logger.warning("%s was rate-limited (HTTP 429); waiting %.1f s.", request, delay)
-                await self._sleep(delay)
-                tries.charge(delay, per_429=True)
-                continue
-            if status >= 500 and status != GATEWAY_TIMEOUT:
-                limit = self._policy.attempts
-                if status == 500 and tries_on_500 is not None:
-                    limit = tries_on_500
-                if status == 500 and on_500 is not None:
-                    on_500()
-                tries.server_error(status, limit=limit)
-                await self._back_off(tries, f"HTTP {status}", limit)
-                continue
-            raise status_error(status, request, path)
-
-    async def _exchange(self, target: str, counter: _RequestCounter | None) -> _Reply:
-        """One HTTP request, holding an in-flight slot only while it is on the wire."""
-        async with self._slots:
-            self.requests_made += 1
-            if counter is not None:
-                counter.value += 1
-            started = time.perf_counter()
-            try:
-                async with self._http.stream("GET", target) as response:
-                    strict = response.is_success
-                    limit = self._max_body_bytes if strict else ERROR_BODY_BYTES
-                    body = await _read_body(response, limit, strict=strict)
-            except httpx.HTTPError as exc:
-                logger.debug(
-                    "GET %s failed in %.0f ms (%s)", target, _ms(started), type(exc).__name__
-                )
-                raise
-            logger.debug("GET %s -> %d in %.0f ms", target, response.status_code, _ms(started))
-            return _Reply(response.status_code, body, response.headers.get("Retry-After"))
-
-    async def _back_off(self, tries: Tries, reason: str, attempts: int) -> None:
-        delay = self._policy.backoff(tries.failures, self._rng)
-        logger.warning(
-            "%s failed (%s); retrying in %.2f s (attempt %d of %d).",
-            tries.request,
-            reason,
-            delay,
-            tries.failures + 1,
-            attempts,
-        )
-        await self._sleep(delay)
-
-    def _log_error_body(self, request: str, status: int, body: bytes) -> None:
-        """Log the `error` key of a JSON error body; no decision ever depends on it."""
-        error = error_text(body)
-        if error is not None:
-            logger.debug("%s answered HTTP %d: %s", request, status, self._redact(error, 200))
 
 
 class TestIOClient:
@@ -315,7 +103,7 @@ class TestIOClient:
         self._in_flight = in_flight
         self._sleep = sleep
         self._redact = Redactor(token)
-        self._session: _Session | None = None
+        self._session: Session | None = None
         self._state: Literal["new", "open", "closed"] = "new"
         self._requests_before_close = 0
         # Per product, how many offsets of its test list a page has shown to exist (a lower
@@ -339,7 +127,7 @@ class TestIOClient:
             raise ServiceStateError("This TestIOClient is already open; enter it only once.")
         if self._state == "closed":
             raise ServiceStateError("This TestIOClient is closed; create a new one.")
-        self._session = _Session(
+        self._session = Session(
             base_url=self._settings.api_url,
             token=self._token,
             timeout_s=self._settings.timeout_s,
@@ -381,7 +169,7 @@ class TestIOClient:
         parse: Callable[[Any], T],
         *,
         query: Mapping[str, str | int] | None = None,
-        counter: _RequestCounter | None = None,
+        counter: RequestCounter | None = None,
         tries_on_500: int | None = None,
         on_500: Callable[[], None] | None = None,
     ) -> Awaitable[T]:
@@ -491,7 +279,7 @@ class TestIOClient:
         item, is in `failed_test_ids` with a problem explaining why.
         """
         ids = tuple(dict.fromkeys(test_ids))
-        counter = _RequestCounter()
+        counter = RequestCounter()
         raws, problems = await split_batch(self._bug_fetch(counter), ids) if ids else ([], [])
         return bug_batch(ids, raws, problems, requests=counter.value, redact=self._redact)
 
@@ -555,7 +343,7 @@ class TestIOClient:
         return salvaged_page(salvage, page, size, product_id, self._redact)
 
     def _bug_fetch(
-        self, counter: _RequestCounter
+        self, counter: RequestCounter
     ) -> Callable[[tuple[int, ...]], Awaitable[list[object]]]:
         async def fetch(ids: tuple[int, ...]) -> list[object]:
             query = {"filter_test_cycle_ids": ",".join(str(i) for i in ids)}
@@ -567,25 +355,3 @@ class TestIOClient:
             )
 
         return fetch
-
-
-async def _read_body(response: httpx.Response, limit: int, *, strict: bool) -> bytes:
-    """The body up to `limit` bytes; beyond it `_TooLarge` when `strict`, else just the start."""
-    declared = response.headers.get("Content-Length")
-    if strict and declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        if size + len(chunk) > limit:
-            if strict:
-                raise _TooLarge
-            chunks.append(chunk[: limit - size])
-            break
-        size += len(chunk)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000

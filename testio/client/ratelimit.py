@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from testio.retry import RetryPolicy
+from testio.client.retry import RetryPolicy
 
 
 class RatePause:

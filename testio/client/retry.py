@@ -9,8 +9,8 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
+from testio.client.responses import status_error
 from testio.errors import ApiUnreachableError, MalformedResponseError, RateLimitedError
-from testio.responses import status_error
 
 DEFAULT_RETRY_AFTER_S = 30.0  # the API contract's default when Retry-After is absent or unreadable
 MIN_RATE_LIMIT_CHARGE_S = 1.0
