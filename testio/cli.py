@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             )
             with _imports_without_gc():
-                from testio.server import run
+                from testio.server.stdio import run
 
             run(settings)
             return 0

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from testio.tools import TOOLS
+from testio.server.tools import TOOLS
 from tests.world import World
 
 HOSTILE_TEXT = [

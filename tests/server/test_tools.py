@@ -324,7 +324,7 @@ async def test_unknown_tool_is_a_protocol_error(connect: Connect) -> None:
 def test_every_input_and_output_schema_is_valid_json_schema() -> None:
     from jsonschema import Draft202012Validator
 
-    from testio.tools import TOOLS
+    from testio.server.tools import TOOLS
 
     for spec in TOOLS:
         Draft202012Validator.check_schema(spec.input_schema)

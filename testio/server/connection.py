@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from testio.app import App
-from testio.refresh import BackgroundRefresh
+from testio.server.refresh import BackgroundRefresh
 
 log = logging.getLogger("testio.server")
 

@@ -1,8 +1,7 @@
-"""The MCP server over stdio: tool listing, one dispatcher, and the lifespan that owns the app."""
+"""The low-level MCP server: tool listing, one dispatcher, and the lifespan that owns the app."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import warnings
@@ -17,12 +16,12 @@ from mcp.shared.exceptions import MCPError
 
 from testio.app import App
 from testio.config import Settings
-from testio.connection import AppHandle
 from testio.dates import DateRangeError
 from testio.errors import ApiError, AuthenticationError, TestioError
 from testio.serialize import to_jsonable
-from testio.tools import TOOLS, ToolSpec
-from testio.validation import ArgumentChecker
+from testio.server.connection import AppHandle
+from testio.server.tools import TOOLS, ToolSpec
+from testio.server.validation import ArgumentChecker
 from testio.version import __version__
 
 log = logging.getLogger("testio.server")
@@ -151,17 +150,3 @@ def build_server(
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
-
-
-async def serve_stdio(settings: Settings) -> None:
-    """Serve MCP over stdin/stdout until the client goes away."""
-    from mcp.server.stdio import stdio_server
-
-    server = build_server(settings)
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
-
-
-def run(settings: Settings) -> None:
-    """Entry point of `testio serve` (blocking)."""
-    asyncio.run(serve_stdio(settings))
