@@ -10,7 +10,7 @@ from testio.app import App
 from testio.config import Settings
 from testio.dates import DateRangeError
 from testio.errors import TestioError
-from testio.rendering import Format, render
+from testio.rendering.formats import Format, render
 
 FORMATS: dict[str, Format] = {"table": "table", "md": "markdown", "json": "json", "csv": "csv"}
 

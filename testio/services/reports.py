@@ -15,8 +15,8 @@ from testio.domain.common import DataWarning, Quality, Ref
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
 from testio.errors import InvalidArgumentError, NotFoundInCacheError
 from testio.lifecycle import EXECUTED_STATUSES, TEST_STATUSES, normalise_testing_type
-from testio.rendering import render
-from testio.reportfiles import format_for, safe_report_path, write_private
+from testio.rendering.files import format_for, safe_report_path, write_private
+from testio.rendering.formats import render
 from testio.repositories.report import Bounds, ReportRepository, ScopedTest
 from testio.services.base import BaseService
 from testio.services.freshness import ProgressFn, missing_ranges, refresh_bugs

@@ -6,7 +6,7 @@ import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from testio.errors import InvalidArgumentError
-from testio.rendering import Format
+from testio.rendering.formats import Format
 
 EXTENSIONS: dict[str, Format] = {
     ".json": "json",
