@@ -10,8 +10,8 @@ import attrs
 import httpx
 from mcp import Client
 
+from testio.cli.sync import run_sync
 from testio.client import TestIOClient
-from testio.commands.sync import run_sync
 from testio.domain.sync import SyncResult
 from testio.sandbox import Faults, SandboxConfig, dataset_from_spec
 from tests.reliability.rewriting_api import RewritingApi

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 from sync_world import API_URL, sandbox_app
 
+from testio.cli.progress import CLEAR_LINE, SyncProgressDisplay
+from testio.cli.sync import run_sync
 from testio.client import TestIOClient
-from testio.commands.sync import run_sync
 from testio.config import Settings
 from testio.domain.sync import SyncProgress
-from testio.progress import CLEAR_LINE, SyncProgressDisplay
 
 CLEAN_SPEC: dict[str, Any] = {
     "token": "clean",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from testio.cli.progress import SyncProgressDisplay
 from testio.config import Settings
 from testio.domain.sync import SyncResult
 from testio.errors import ApiError, AuthenticationError, TestioError
-from testio.progress import SyncProgressDisplay
 
 if TYPE_CHECKING:
     from testio.client.api import TestIOClient

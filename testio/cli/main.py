@@ -1,4 +1,4 @@
-"""The `testio` command: serve, sync, report, sandbox, demo."""
+"""The `testio` command line: arguments, logging, and the dispatch to each command."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         _logging(args.verbose)
         if args.command == "sync":
-            from testio.commands.sync import run_sync
+            from testio.cli.sync import run_sync
 
             return asyncio.run(
                 run_sync(
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
         if args.command == "report":
-            from testio.commands.report import run_report
+            from testio.cli.report import run_report
 
             return asyncio.run(
                 run_report(
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
         if args.command == "demo":
-            from testio.commands.demo import run_demo
+            from testio.cli.demo import run_demo
 
             return asyncio.run(run_demo(size=args.size, seed=args.seed, out=sys.stdout))
     except ConfigError as exc:

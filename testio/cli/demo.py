@@ -74,7 +74,7 @@ async def run_demo(*, size: str = "medium", seed: int = 1, out: TextIO = sys.std
     """Run the demo; returns the exit code."""
     from mcp import Client, StdioServerParameters
 
-    from testio.commands.sync import run_sync
+    from testio.cli.sync import run_sync
     from testio.sandbox import RunningSandbox, SandboxConfig
 
     started = time.perf_counter()
