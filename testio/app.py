@@ -70,7 +70,7 @@ class App:
             raise ServiceStateError(
                 f"This App is {self._state}; create a new one with testio.open()."
             )
-        from testio.db import open_engine, session_factory
+        from testio.cache.engine import open_engine, session_factory
 
         self._state = "opening"
         try:

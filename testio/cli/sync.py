@@ -54,8 +54,8 @@ async def run_sync(
     `client` (not yet opened) replaces the one built from `settings` (tests pass one that
     talks to the sandbox in-process).
     """
+    from testio.cache.engine import open_engine, session_factory
     from testio.client.api import TestIOClient
-    from testio.db import open_engine, session_factory
     from testio.services.sync import SyncService
 
     err = err if err is not None else sys.stderr

@@ -10,8 +10,8 @@ import attrs
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from testio.cache.models import BugRow, table_of
 from testio.client.payloads import Bug
-from testio.models import BugRow, table_of
 from testio.repositories.tests import IN_CHUNK
 from testio.repositories.upsert import chunked, upsert_rows
 

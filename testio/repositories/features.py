@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from testio.cache.models import FeatureRow, table_of
 from testio.client.payloads import Feature
-from testio.models import FeatureRow, table_of
 from testio.repositories.upsert import upsert_rows
 
 

@@ -9,7 +9,7 @@ import attrs
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from testio.models import ProblemRow, TestRow, table_of
+from testio.cache.models import ProblemRow, TestRow, table_of
 from testio.repositories.upsert import chunked
 
 

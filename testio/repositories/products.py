@@ -9,8 +9,8 @@ import attrs
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from testio.cache.models import BugRow, ProductRow, TestRow, table_of
 from testio.client.payloads import Product
-from testio.models import BugRow, ProductRow, TestRow, table_of
 from testio.repositories.upsert import upsert_rows
 
 

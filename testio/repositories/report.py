@@ -8,7 +8,7 @@ import attrs
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from testio.models import BugRow, TestRow
+from testio.cache.models import BugRow, TestRow
 
 
 @attrs.frozen

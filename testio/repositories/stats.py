@@ -9,7 +9,7 @@ import attrs
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from testio.models import (
+from testio.cache.models import (
     BugRow,
     FeatureRow,
     MetaRow,

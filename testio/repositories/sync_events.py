@@ -9,8 +9,8 @@ import attrs
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from testio.cache.models import SyncEventRow, table_of
 from testio.domain.sync import SyncStatus
-from testio.models import SyncEventRow, table_of
 
 INTERRUPTED = "Interrupted: the process stopped before this sync finished."
 

@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from testio.cache.models import TestRow, table_of
 from testio.client.payloads import Test
 from testio.lifecycle import IMMUTABLE_STATUSES, TEST_CASE_RUN, normalise_testing_type
-from testio.models import TestRow, table_of
 from testio.repositories.upsert import chunked, upsert_rows
 
 IN_CHUNK = 900

@@ -7,11 +7,11 @@ import time
 import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from testio.cache.synclock import sync_running
 from testio.domain.stats import ApiHealth, DatabaseHealth, HealthReport
 from testio.errors import ApiError
 from testio.services.base import BaseService
 from testio.services.stats import event_item
-from testio.synclock import sync_running
 from testio.version import __version__
 
 API_CHECK_TIMEOUT_S = 20.0

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import make_url
 
-from testio.db import sqlite_path
+from testio.cache.engine import sqlite_path
+from testio.cache.models import SyncEventRow
 from testio.domain.stats import (
     DatabaseStats,
     ProblemItem,
@@ -16,7 +17,6 @@ from testio.domain.stats import (
     SyncHistory,
     SyncHistorySummary,
 )
-from testio.models import SyncEventRow
 from testio.services.base import BaseService
 
 HOW_TO_LOOK_UP = (

@@ -23,6 +23,7 @@ import anyio
 import attrs
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from testio.cache.synclock import DEFAULT_WAIT_S, SyncLock
 from testio.client.api import TestIOClient
 from testio.domain.sync import (
     BugRefreshResult,
@@ -46,7 +47,6 @@ from testio.services.updater import (
     emit_progress,
 )
 from testio.services.writer import CacheWriter, as_sync_problem
-from testio.synclock import DEFAULT_WAIT_S, SyncLock
 
 log = logging.getLogger("testio.sync")
 

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import testio.metrics as metrics
+from testio.cache.models import BugRow, ProductRow, TestRow
 from testio.dates import resolve_range
 from testio.domain.common import DataWarning, Quality, Ref
 from testio.domain.tests import BugItem, TestDetail, TestList, TestStatusReport, TestSummary
 from testio.errors import NotFoundInCacheError
 from testio.lifecycle import normalise_testing_type
-from testio.models import BugRow, ProductRow, TestRow
 from testio.services.base import BaseService
 from testio.services.freshness import ProgressFn, missing_ranges, refresh_bugs
 

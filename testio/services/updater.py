@@ -19,12 +19,12 @@ from typing import Final
 import anyio
 import attrs
 
+from testio.cache.models import ProductRow
 from testio.client.api import TestIOClient
 from testio.client.payloads import Product
 from testio.config import Settings
 from testio.domain.sync import SyncProgress
 from testio.errors import ApiError, AuthenticationError
-from testio.models import ProductRow
 from testio.repositories import BugFetchDue, NewProblem, Repositories, problem_key
 from testio.services.base import root_error
 from testio.services.batches import BugPipeline

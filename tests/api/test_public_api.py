@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import testio
-from testio.db import connections_checked_out
+from testio.cache.engine import connections_checked_out
 from tests.world import World
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from testio.cache.engine import open_engine, session_factory
 from testio.config import Settings
-from testio.db import open_engine, session_factory
 
 
 @pytest.fixture

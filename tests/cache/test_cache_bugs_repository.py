@@ -7,7 +7,7 @@ from datetime import timedelta
 from cache_builders import T0, make_bug
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from testio.models import BugRow, table_of
+from testio.cache.models import BugRow, table_of
 from testio.repositories import BugRepository, BugStatusCount
 from testio.repositories.upsert import upsert_rows
 

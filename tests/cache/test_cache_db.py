@@ -13,10 +13,15 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from testio.cache.engine import (
+    connections_checked_out,
+    open_engine,
+    schema_version,
+    session_factory,
+)
+from testio.cache.models import SCHEMA_VERSION, SyncEventRow
 from testio.config import Settings
-from testio.db import connections_checked_out, open_engine, schema_version, session_factory
 from testio.errors import ConfigError
-from testio.models import SCHEMA_VERSION, SyncEventRow
 
 
 def _mode(path: Path) -> int:
@@ -109,7 +114,7 @@ async def test_a_cache_with_another_schema_version_is_rebuilt_with_one_warning(
 ) -> None:
     """An older, newer, unreadable or missing version drops and recreates the tables."""
     _write_old_cache(db_file, version)
-    with caplog.at_level(logging.WARNING, logger="testio.db"):
+    with caplog.at_level(logging.WARNING, logger="testio.cache.engine"):
         engine = await open_engine(f"sqlite+aiosqlite:///{db_file}")
     try:
         assert await schema_version(engine) == SCHEMA_VERSION

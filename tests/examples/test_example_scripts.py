@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from testio.app import App
+from testio.cache.engine import connections_checked_out
 from testio.config import Settings
-from testio.db import connections_checked_out
 from testio.sandbox import RunningSandbox, SandboxConfig
 from tests.world import NOW, clock
 

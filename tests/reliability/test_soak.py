@@ -19,7 +19,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from testio.app import App
-from testio.db import connections_checked_out
+from testio.cache.engine import connections_checked_out
 from testio.server import build_server
 from tests.reliability.faulty_world import synced_result
 from tests.world import World

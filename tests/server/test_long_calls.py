@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from testio.app import App
-from testio.db import connections_checked_out
+from testio.cache.engine import connections_checked_out
 from testio.sandbox import Faults
 from tests.server.test_tools import call
 from tests.world import NOW, World

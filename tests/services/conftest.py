@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from testio.db import open_engine, session_factory
+from testio.cache.engine import open_engine, session_factory
 
 
 @pytest.fixture

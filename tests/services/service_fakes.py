@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import anyio
 from sqlalchemy import func, select
 
+from testio.cache.models import ProductRow
 from testio.client.payloads import Product
-from testio.models import ProductRow
 from testio.services.base import BaseService
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ import anyio
 from service_fakes import T0, CatalogueService
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from testio.db import connections_checked_out
+from testio.cache.engine import connections_checked_out
 
 UNITS = 1000
 CONCURRENCY = 10

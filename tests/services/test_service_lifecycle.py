@@ -11,7 +11,7 @@ import pytest
 from service_fakes import T0, CatalogueService
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from testio.db import connections_checked_out
+from testio.cache.engine import connections_checked_out
 from testio.errors import ConfigError, ServiceStateError
 
 

@@ -13,11 +13,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from testio.cache.engine import open_engine, session_factory
+from testio.cache.models import BugRow, ProblemRow, TestRow
 from testio.client import TestIOClient
 from testio.config import Settings
-from testio.db import open_engine, session_factory
 from testio.domain.sync import BugRefreshResult, SyncResult
-from testio.models import BugRow, ProblemRow, TestRow
 from testio.sandbox import (
     Sandbox,
     SandboxApp,

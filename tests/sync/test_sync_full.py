@@ -12,9 +12,9 @@ from sqlalchemy import select
 from starlette.types import ASGIApp, Receive, Scope, Send
 from sync_world import SyncWorld, sandbox_app
 
+from testio.cache.models import FeatureRow, ProductRow, SyncEventRow
 from testio.client import TestIOClient
 from testio.domain.sync import SyncProgress
-from testio.models import FeatureRow, ProductRow, SyncEventRow
 
 
 async def test_a_full_sync_caches_every_test_of_the_ground_truth_except_poisoned_ones(

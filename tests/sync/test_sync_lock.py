@@ -14,17 +14,17 @@ import pytest
 from sqlalchemy import select
 from sync_world import SyncWorld, sandbox_app
 
-from testio.db import open_engine
+from testio.cache.engine import open_engine
+from testio.cache.models import SyncEventRow
+from testio.cache.synclock import SyncLock, lock_path, sync_running
 from testio.domain.sync import SyncProgress, SyncResult
 from testio.errors import SyncInProgressError
-from testio.models import SyncEventRow
-from testio.synclock import SyncLock, lock_path, sync_running
 
 HOLDER = textwrap.dedent(
     """
     import asyncio, sys
-    from testio.db import open_engine
-    from testio.synclock import SyncLock
+    from testio.cache.engine import open_engine
+    from testio.cache.synclock import SyncLock
 
     async def main():
         engine = await open_engine("sqlite+aiosqlite:///" + sys.argv[1])

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sync_world import NOW, SyncWorld, sandbox_app
 
+from testio.cache.models import BugRow, SyncEventRow, TestRow
 from testio.domain.sync import SyncProgress
-from testio.models import BugRow, SyncEventRow, TestRow
 
 
 async def _cancel_after(world: SyncWorld, stop: int, **options: object) -> None:
@@ -108,7 +108,7 @@ async def test_cancellation_at_any_point_leaves_no_connection_checked_out(
     tmp_path: Path, stop: int
 ) -> None:
     """Whatever phase the sync is in when cancelled, its session is closed."""
-    from testio.db import connections_checked_out
+    from testio.cache.engine import connections_checked_out
 
     async with SyncWorld(sandbox_app("small"), tmp_path / "c.db", page_size=5).open() as world:
         await _cancel_after(world, stop)

@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import QueuePool
 
+from testio.cache.models import SCHEMA_VERSION, Base, MetaRow, table_of
 from testio.config import Settings
 from testio.errors import CacheSchemaError, ConfigError
-from testio.models import SCHEMA_VERSION, Base, MetaRow, table_of
 
 log = logging.getLogger("testio.db")
 

@@ -24,9 +24,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from testio.db import sqlite_path
+from testio.cache.engine import sqlite_path
+from testio.cache.models import SyncLeaseRow, table_of
 from testio.errors import ServiceStateError, SyncInProgressError
-from testio.models import SyncLeaseRow, table_of
 
 log = logging.getLogger("testio.synclock")
 
