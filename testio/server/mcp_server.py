@@ -20,7 +20,8 @@ from testio.dates import DateRangeError
 from testio.errors import ApiError, AuthenticationError, TestioError
 from testio.serialize import to_jsonable
 from testio.server.connection import AppHandle
-from testio.server.tools import TOOLS, ToolSpec
+from testio.server.tools.registry import TOOLS
+from testio.server.tools.spec import ToolSpec
 from testio.server.validation import ArgumentChecker
 from testio.version import __version__
 

@@ -1,0 +1,23 @@
+"""Every tool the server lists, in the order it lists them."""
+
+from __future__ import annotations
+
+from testio.server.tools.cache import CACHE_TOOLS
+from testio.server.tools.reports import REPORT_TOOLS
+from testio.server.tools.spec import ToolSpec
+from testio.server.tools.tests import TEST_TOOLS
+
+_BY_NAME = {spec.name: spec for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS)}
+_ORDER = (
+    "health_check",
+    "list_products",
+    "list_tests",
+    "get_test_status",
+    "generate_ebr_report",
+    "get_database_stats",
+    "get_sync_history",
+    "get_problematic_tests",
+    "sync_data",
+)
+
+TOOLS: tuple[ToolSpec, ...] = tuple(_BY_NAME[name] for name in _ORDER)
