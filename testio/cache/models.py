@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """Bump on any change to the tables below; an older or unknown cache is rebuilt."""
 
 
@@ -184,6 +184,8 @@ class BugRow(Base):
     reject_reason: Mapped[str | None]
     feature_id: Mapped[int | None]
     location: Mapped[str | None] = mapped_column(Text)
+    operating_system: Mapped[str | None]
+    """Of the bug's first device ("Android", "iOS", "Windows", ...); null when it has none."""
     synced_at: Mapped[datetime]
 
 

@@ -273,6 +273,8 @@ class Bug:
     reject_reason: str | None
     feature_id: int | None
     location: str | None
+    operating_system: str | None = None
+    """The operating system of the bug's (first) device, e.g. "Android"; null for custom bugs."""
 
     @classmethod
     def from_api(cls, raw: Any) -> Self:
@@ -304,7 +306,18 @@ class Bug:
             reject_reason=reject_reason(data) if status == "rejected" else None,
             feature_id=feature_id,
             location=_opt_text(data, "location"),
+            operating_system=_device_os(data),
         )
+
+
+def _device_os(data: Mapping[str, Any]) -> str | None:
+    """The operating system name of the first device that names one."""
+    for device in _list(data, "devices"):
+        if isinstance(device, Mapping):
+            name = _opt_text(_sub(device, "operating_system"), "name")  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+            if name is not None:
+                return name
+    return None
 
 
 def reject_reason(data: Mapping[str, Any]) -> str | None:

@@ -69,6 +69,7 @@ class BugRepository:
                     "reject_reason": bug.reject_reason,
                     "feature_id": bug.feature_id,
                     "location": bug.location,
+                    "operating_system": bug.operating_system,
                     "synced_at": synced_at,
                 }
             )

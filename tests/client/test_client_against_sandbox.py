@@ -238,3 +238,25 @@ async def test_an_unknown_product_is_not_found(app: SandboxApp) -> None:
         with pytest.raises(NotFoundError):
             await client.get_product(1)
         assert client.requests_made == 1
+
+
+async def test_each_bug_carries_the_operating_system_of_its_device(app: SandboxApp) -> None:
+    """`operating_system` is the first device's OS as the API sends it, and null without devices."""
+    sandbox = sandbox_of(app)
+    product = next(iter(truth(app).values()))
+    test_ids = [t["id"] for t in product["tests"] if t["bugs"]][:3]
+    async with sandbox_client(app) as client:
+        batch = await client.get_bugs(test_ids)
+    headers = {"Authorization": f"Token {sandbox.tokens[0]}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test/customer/v2/"
+    ) as raw:
+        answer = await raw.get(
+            "bugs", params={"filter_test_cycle_ids": ",".join(map(str, test_ids))}, headers=headers
+        )
+    expected = {
+        b["id"]: (b["devices"][0]["operating_system"]["name"] if b["devices"] else None)
+        for b in answer.json()["bugs"]
+    }
+    assert {b.id: b.operating_system for b in batch.bugs} == expected
+    assert any(os is not None for os in expected.values())
