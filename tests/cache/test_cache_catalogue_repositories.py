@@ -7,6 +7,7 @@ from datetime import timedelta
 from cache_builders import T0, make_bug, make_product, make_test
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from testio.cache.models import SCHEMA_VERSION
 from testio.client.payloads import Feature
 from testio.repositories import Repositories
 
@@ -94,4 +95,4 @@ async def test_cache_counts_cover_every_table(session: AsyncSession) -> None:
         T0 + timedelta(days=3),
     )
     assert [(p.id, p.tests, p.bugs) for p in counts.per_product] == [(1, 2, 1), (2, 1, 1)]
-    assert counts.schema_version == 1
+    assert counts.schema_version == SCHEMA_VERSION
