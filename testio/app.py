@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from testio.services.stats import StatsService
     from testio.services.sync import SyncService
     from testio.services.tests import TestService
+    from testio.services.triage import TriageService
 
 log = logging.getLogger("testio")
 
@@ -61,6 +62,7 @@ class App:
         self._factory: async_sessionmaker[AsyncSession] | None = None
         self._client: TestIOClient | None = None
         self._state = "new"
+        self._tokens: Any = None  # the app's ConfirmationTokens, made on first use
 
     def __repr__(self) -> str:
         return f"<App {self._state} api={self.settings.api_url!r}>"
@@ -183,6 +185,21 @@ class App:
         from testio.services.health import HealthService
 
         return HealthService(self.session_factory, self.client, **self._kwargs())
+
+    def triage(self) -> TriageService:
+        """A service for bug triage writes and their audit log (use it with `async with`).
+
+        Confirmation tokens are signed with a secret this app makes, so a token works only
+        with the app (the server process) that previewed the change.
+        """
+        from testio.services.confirmation import ConfirmationTokens
+        from testio.services.triage import TriageService
+
+        if self._tokens is None:
+            self._tokens = ConfirmationTokens()
+        return TriageService(
+            self.session_factory, self.client, tokens=self._tokens, **self._kwargs()
+        )
 
 
 def open(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import tomllib
 from collections.abc import Mapping
@@ -43,6 +44,10 @@ class Settings:
     bug_batch_size: int = 40
     page_size: int = 25
     log_level: str = "INFO"
+    allow_writes: bool = False
+    """Whether the triage write tools are listed and may write to TestIO (off by default)."""
+    user: str = attrs.field(factory=lambda: _os_user())
+    """Who the audit log names for each write (default: the operating system user)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.api_url.startswith(("http://", "https://")):
@@ -100,6 +105,8 @@ class Settings:
             "BUG_BATCH_SIZE": "bug_batch_size",
             "PAGE_SIZE": "page_size",
             "LOG_LEVEL": "log_level",
+            "ALLOW_WRITES": "allow_writes",
+            "USER": "user",
         }
         for suffix, attr in names.items():
             raw = env.get(ENV_PREFIX + suffix)
@@ -125,9 +132,28 @@ def default_database_url(env: Mapping[str, str] | None = None) -> str:
     return f"sqlite+aiosqlite:///{_cache_dir(env) / 'cache.db'}"
 
 
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        return "unknown"
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def _coerce(attr: str, raw: Any) -> Any:
     field = attrs.fields_dict(Settings)[attr]
     kind = field.type
+    if kind in ("bool", bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        env_name = ENV_PREFIX + attr.upper()
+        raise ConfigError(f"{env_name} must be 1 or 0 (true or false), not {raw!r}.")
     try:
         if kind in ("float", float):
             return float(raw)

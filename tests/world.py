@@ -44,8 +44,13 @@ class World:
             settings, transport=httpx.ASGITransport(app=self.asgi), clock=at, backoff_base=0.0
         )
 
-    def server(self, **overrides: Any) -> Any:
-        return build_server(app_factory=lambda: self.app(**overrides), background_refresh=False)
+    def server(self, *, at: Callable[[], datetime] = clock, **overrides: Any) -> Any:
+        import attrs
+
+        settings = attrs.evolve(self.settings, **overrides) if overrides else self.settings
+        return build_server(
+            settings, app_factory=lambda: self.app(at=at, **overrides), background_refresh=False
+        )
 
     async def sync(self) -> None:
         async with self.app() as app, app.sync() as svc:

@@ -3,7 +3,8 @@
 The default cache is a SQLite file in the user's cache directory, in WAL mode with a busy
 timeout, readable by its owner only. Any SQLAlchemy async URL works too
 (`TESTIO_DATABASE_URL`). A cache with an older or unknown schema version is dropped and
-rebuilt (its data is fetched again by the next sync), never a crash.
+rebuilt (its data is fetched again by the next sync), never a crash; the triage audit log,
+which cannot be fetched again, survives the rebuild.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ BUSY_TIMEOUT_S: Final = 30.0
 FILE_MODE: Final = 0o600
 LEGACY_TABLES: Final[tuple[str, ...]] = ()
 """Tables of older schema versions that are no longer in the models (dropped on rebuild)."""
+KEPT_TABLES: Final[frozenset[str]] = frozenset({"triage_log"})
+"""Tables a rebuild keeps: what they hold was written here and cannot be fetched again."""
 
 
 def database_url(settings: Settings | str) -> URL:
@@ -169,7 +172,11 @@ def _ensure_schema(conn: Connection) -> None:
         for name in LEGACY_TABLES:
             if name in existing:
                 conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
-        Base.metadata.drop_all(conn, checkfirst=True)
+        Base.metadata.drop_all(
+            conn,
+            tables=[t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES],
+            checkfirst=True,
+        )
     Base.metadata.create_all(conn, checkfirst=True)
     conn.execute(table_of(MetaRow).insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
 

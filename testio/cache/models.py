@@ -253,3 +253,36 @@ class SyncLeaseRow(Base):
     owner: Mapped[str]
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class TriageLogRow(Base):
+    """One triage write to TestIO: who asked for it, when, what, and what the API answered.
+
+    It is the only record of writes made through testio and cannot be fetched again, so a
+    schema rebuild keeps it (see `cache.engine.KEPT_TABLES`). Confirmation tokens are never
+    stored. `batch` groups the bugs of one confirmed change.
+    """
+
+    __tablename__ = "triage_log"
+    __table_args__ = (Index("ix_triage_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch: Mapped[str]
+    at: Mapped[datetime]
+    user: Mapped[str]
+    action: Mapped[str]
+    reason: Mapped[str | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    bug_id: Mapped[int]
+    test_id: Mapped[int | None]
+    product_id: Mapped[int | None]
+    before_status: Mapped[str | None]
+    before_auto_accepted: Mapped[bool | None] = mapped_column(Boolean)
+    before_known: Mapped[bool | None] = mapped_column(Boolean)
+    outcome: Mapped[str]
+    """`changed`, `unchanged` or `unknown` (the API's answer was lost and the bug unreadable)."""
+    http_status: Mapped[int | None]
+    after_status: Mapped[str | None]
+    after_auto_accepted: Mapped[bool | None] = mapped_column(Boolean)
+    after_known: Mapped[bool | None] = mapped_column(Boolean)
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -33,7 +34,7 @@ from testio.client.listings import (
     salvaged_page,
     sectioned_catalogue,
 )
-from testio.client.payloads import Feature, Product, Test
+from testio.client.payloads import Bug, Feature, Product, Test
 from testio.client.recovery import Problem, gather, salvage_window, split_batch
 from testio.client.redaction import Redactor
 from testio.client.responses import (
@@ -42,8 +43,11 @@ from testio.client.responses import (
 )
 from testio.client.retry import RetryPolicy
 from testio.client.session import MAX_BODY_BYTES, RequestCounter, Session
+from testio.client.writes import IDEMPOTENT, TriageAction, WriteAnswer, reached, triage_body
 from testio.config import Settings
 from testio.errors import (
+    ApiError,
+    ApiUnreachableError,
     ApiValidationError,
     ConfigError,
     ForbiddenError,
@@ -355,3 +359,92 @@ class TestIOClient:
             )
 
         return fetch
+
+    # ---- triage writes ----------------------------------------------------------------------
+
+    async def get_bug(self, bug_id: int) -> Bug:
+        """One bug as the API shows it now."""
+        return await self._get(f"bugs/{bug_id}", one_in("bug", Bug.from_api))
+
+    async def triage_bug(
+        self,
+        bug_id: int,
+        action: TriageAction,
+        *,
+        reason: str | None = None,
+        comment: str | None = None,
+    ) -> WriteAnswer:
+        """Accept, reject or mark one bug as known; never raises for an answer about the bug.
+
+        A refusal (401, 403, 404, 422) of the first try is final: nothing was applied. When
+        an answer is lost (timeout, dropped connection, 5xx, unreadable body) the write may
+        have been applied, so the bug is read again to learn the truth; a 422 after such a
+        lost answer may mean "already done" and is checked the same way. Idempotent actions
+        are retried by the session; a reject is sent again only after a read shows it was
+        not applied.
+        """
+        if self._session is None:
+            raise ServiceStateError(
+                "This TestIOClient is not open; use it inside `async with TestIOClient(settings)`."
+            )
+        session = self._session
+        path = f"bugs/{bug_id}/{action}"
+        body = triage_body(action, reason, comment)
+        idempotent = action in IDEMPOTENT
+        rounds = 1 if idempotent else self._policy.attempts
+        lost: ApiError | None = None
+        attempts = 0
+        latest: Bug | None = None
+        for round_no in range(1, rounds + 1):
+            attempts += 1
+            try:
+                bug = await session.put_json(
+                    path, one_in("bug", Bug.from_api), body=body, retry=idempotent
+                )
+            except (ApiUnreachableError, ServerError, MalformedResponseError) as exc:
+                lost = exc
+            except ApiError as exc:
+                if lost is None or exc.status != 422:
+                    return WriteAnswer(
+                        applied=False,
+                        bug=latest,
+                        status=exc.status,
+                        attempts=attempts,
+                        error=str(exc),
+                    )
+                lost = exc
+            else:
+                return WriteAnswer(
+                    applied=reached(action, bug), bug=bug, status=200, attempts=attempts
+                )
+            try:
+                latest = await self.get_bug(bug_id)
+            except ApiError:
+                logger.warning("PUT %s: the answer was lost and the bug cannot be read.", path)
+                return WriteAnswer(
+                    applied=None,
+                    bug=None,
+                    status=lost.status,
+                    attempts=attempts,
+                    error=str(lost),
+                )
+            if reached(action, latest):
+                return WriteAnswer(
+                    applied=True,
+                    bug=latest,
+                    status=lost.status,
+                    attempts=attempts,
+                    error=str(lost),
+                    verified_by_read=True,
+                )
+            if round_no < rounds:
+                await self._sleep(self._policy.backoff(round_no, random.Random()))
+        assert lost is not None
+        return WriteAnswer(
+            applied=False,
+            bug=latest,
+            status=lost.status,
+            attempts=attempts,
+            error=str(lost),
+            verified_by_read=True,
+        )

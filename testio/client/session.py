@@ -133,14 +133,57 @@ class Session:
         `RateLimitedError` once it has spent the policy's `rate_limit_budget` seconds waiting
         on rate limits.
         """
+        return await self._request(
+            "GET",
+            path,
+            parse,
+            query=query,
+            counter=counter,
+            tries_on_500=tries_on_500,
+            on_500=on_500,
+            policy=self._policy,
+        )
+
+    async def put_json(
+        self,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        body: Mapping[str, object] | None = None,
+        retry: bool,
+    ) -> T:
+        """PUT `path` with a JSON body and parse the answer, as `get_json` does for a GET.
+
+        `retry=False` sends it once: a timeout, a dropped connection or a 5xx then raises at
+        once, because the write may have been applied and only the caller can find out
+        (by reading the resource) whether sending it again is safe. A 429 is always waited
+        for and sent again: a rate-limited request was not applied.
+        """
+        policy = self._policy if retry else attrs.evolve(self._policy, attempts=1)
+        content = json.dumps(dict(body or {}), separators=(",", ":")).encode()
+        return await self._request("PUT", path, parse, policy=policy, content=content)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        policy: RetryPolicy,
+        query: Mapping[str, str | int] | None = None,
+        counter: RequestCounter | None = None,
+        tries_on_500: int | None = None,
+        on_500: Callable[[], None] | None = None,
+        content: bytes | None = None,
+    ) -> T:
         target = f"{path}?{urlencode(query, safe=',')}" if query else path
-        request = f"GET {target if len(target) <= 120 else target[:119] + '…'}"
-        tries = Tries(self._policy, request, path)
+        request = f"{method} {target if len(target) <= 120 else target[:119] + '…'}"
+        tries = Tries(policy, request, path)
         while True:
             delay, tries.waited_for = await self._pause.wait(tries.waited_for)
             tries.charge(delay)
             try:
-                reply: _Reply | _Dropped = await self._exchange(target, counter)
+                reply: _Reply | _Dropped = await self._exchange(method, target, counter, content)
             except _TooLarge:
                 raise MalformedResponseError(
                     f"TestIO answered {request} with a body over {self._max_body_bytes} bytes; "
@@ -156,7 +199,7 @@ class Session:
             # an httpx error holds its request, and the request holds the token.
             if isinstance(reply, _Dropped):
                 tries.dropped(reply.reason, transient=reply.transient, base_url=self._base_url)
-                await self._back_off(tries, reply.reason, self._policy.attempts)
+                await self._back_off(tries, reply.reason, policy.attempts)
                 continue
             status = reply.status
             if 200 <= status < 300:
@@ -165,7 +208,7 @@ class Session:
                 except (ValueError, RecursionError, BadShape, PayloadError) as exc:
                     reason = f"unexpected body: {type(exc).__name__}"
                 tries.bad_body(status)
-                await self._back_off(tries, reason, self._policy.attempts)
+                await self._back_off(tries, reason, policy.attempts)
                 continue
             self._log_error_body(request, status, reply.body)
             if status == 429:
@@ -177,7 +220,7 @@ class Session:
                 tries.charge(delay, per_429=True)
                 continue
             if status >= 500 and status != GATEWAY_TIMEOUT:
-                limit = self._policy.attempts
+                limit = policy.attempts
                 if status == 500 and tries_on_500 is not None:
                     limit = tries_on_500
                 if status == 500 and on_500 is not None:
@@ -187,24 +230,35 @@ class Session:
                 continue
             raise status_error(status, request, path)
 
-    async def _exchange(self, target: str, counter: RequestCounter | None) -> _Reply:
+    async def _exchange(
+        self, method: str, target: str, counter: RequestCounter | None, content: bytes | None
+    ) -> _Reply:
         """One HTTP request, holding an in-flight slot only while it is on the wire."""
+        headers = {"Content-Type": "application/json"} if content is not None else None
         async with self._slots:
             self.requests_made += 1
             if counter is not None:
                 counter.value += 1
             started = time.perf_counter()
             try:
-                async with self._http.stream("GET", target) as response:
+                async with self._http.stream(
+                    method, target, content=content, headers=headers
+                ) as response:
                     strict = response.is_success
                     limit = self._max_body_bytes if strict else ERROR_BODY_BYTES
                     body = await _read_body(response, limit, strict=strict)
             except httpx.HTTPError as exc:
                 logger.debug(
-                    "GET %s failed in %.0f ms (%s)", target, _ms(started), type(exc).__name__
+                    "%s %s failed in %.0f ms (%s)",
+                    method,
+                    target,
+                    _ms(started),
+                    type(exc).__name__,
                 )
                 raise
-            logger.debug("GET %s -> %d in %.0f ms", target, response.status_code, _ms(started))
+            logger.debug(
+                "%s %s -> %d in %.0f ms", method, target, response.status_code, _ms(started)
+            )
             return _Reply(response.status_code, body, response.headers.get("Retry-After"))
 
     async def _back_off(self, tries: Tries, reason: str, attempts: int) -> None:

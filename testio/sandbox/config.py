@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 
@@ -22,8 +22,32 @@ FAULT_FIELDS = (
     "drop_rate",
     "malformed_rate",
     "fail_bug_batches_for",
+    "write_faults",
     "fault_seed",
 )
+WRITE_FAULTS = ("403", "404", "422", "500", "503", "timeout", "lost", "lost_then_down")
+"""What a triage write to one bug meets: an HTTP status (nothing applied), `timeout` (no
+answer, nothing applied), `lost` (applied, then no answer), or `lost_then_down` (applied, no
+answer, and every later request about that bug answers 503 until the faults change)."""
+
+
+def _write_faults(value: object) -> tuple[tuple[int, str], ...]:
+    """Check per-bug write faults, given as a mapping or pairs of (bug id, fault)."""
+    source = cast(Any, value)  # a JSON object or a sequence of pairs, checked below
+    pairs = cast(
+        list[tuple[object, object]], list(source.items() if isinstance(value, dict) else source)
+    )
+    checked: dict[int, str] = {}
+    for raw_id, fault in pairs:
+        text = str(raw_id)
+        if isinstance(raw_id, bool) or not text.isdigit():
+            raise ValueError(f"write_faults needs integer bug ids, not {raw_id!r}.")
+        if fault not in WRITE_FAULTS:
+            raise ValueError(
+                f"Unknown write fault {fault!r} for bug {text}; use one of {', '.join(WRITE_FAULTS)}."
+            )
+        checked[int(text)] = str(fault)
+    return tuple(sorted(checked.items()))
 
 
 def _rate(value: float) -> float:
@@ -52,7 +76,13 @@ class Faults:
     drop_rate: float = attrs.field(default=0.0, converter=_rate)
     malformed_rate: float = attrs.field(default=0.0, converter=_rate)
     fail_bug_batches_for: frozenset[int] = frozenset()
+    write_faults: tuple[tuple[int, str], ...] = attrs.field(default=(), converter=_write_faults)
+    """Per bug id, the fault its triage writes meet (see `WRITE_FAULTS`)."""
     fault_seed: int = 0
+
+    def write_fault(self, bug_id: int) -> str | None:
+        """The fault a triage write to this bug meets, if any."""
+        return dict(self.write_faults).get(bug_id)
 
     def __attrs_post_init__(self) -> None:
         if self.rate_limit_per_s is not None and self.rate_limit_per_s <= 0:
@@ -70,6 +100,7 @@ class Faults:
             "drop_rate": self.drop_rate,
             "malformed_rate": self.malformed_rate,
             "fail_bug_batches_for": sorted(self.fail_bug_batches_for),
+            "write_faults": {str(bug_id): fault for bug_id, fault in self.write_faults},
             "fault_seed": self.fault_seed,
         }
 
@@ -116,6 +147,10 @@ def _fault_value(name: str, raw: object) -> object:
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise ValueError("fail_bug_batches_for needs a list of integer test ids.")
         return frozenset(i for i in ids if isinstance(i, int))
+    if name == "write_faults":
+        if not isinstance(raw, dict):
+            raise ValueError('write_faults needs an object such as {"2000123": "503"}.')
+        return _write_faults(raw)  # pyright: ignore[reportUnknownArgumentType] -- JSON object, checked there
     if name == "fault_seed":
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError("fault_seed needs an integer.")

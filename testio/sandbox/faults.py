@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -27,8 +28,17 @@ BAD_GATEWAY = (
 )
 
 
+HANG_S = 600.0
+"""How long a timed-out write keeps a real connection waiting: longer than any client waits."""
+_BUG_PATH = re.compile(r"^/customer/v2/bugs/(\d+)(?:/(\w+))?$")
+
+
 class ConnectionDropped(httpx.RemoteProtocolError):
     """Raised in-process when there is no socket to drop; clients see it as httpx's own error."""
+
+
+class RequestTimedOut(httpx.ReadTimeout):
+    """Raised in-process instead of keeping the request waiting; clients see a read timeout."""
 
 
 class TokenBucket:
@@ -90,6 +100,19 @@ async def drop_connection(send: Send) -> None:
         await asyncio.sleep(0)
 
 
+async def _swallow(message: Message) -> None:
+    """An ASGI `send` that loses the response (the write still happened)."""
+
+
+async def time_out(send: Send) -> None:
+    """Never answer: in-process raise a read timeout; over a socket wait, then hang up."""
+    cycle = getattr(send, "__self__", None)
+    if not isinstance(getattr(cycle, "transport", None), asyncio.BaseTransport):
+        raise RequestTimedOut("The sandbox did not answer in time.")
+    await asyncio.sleep(HANG_S)
+    await drop_connection(send)
+
+
 class FaultInjector:
     """Counts API requests and applies the sandbox's fault switches to them."""
 
@@ -100,6 +123,7 @@ class FaultInjector:
         self._rng = Random(0)
         self._bucket: TokenBucket | None = None
         self._lock = threading.Lock()
+        self._down: set[int] = set()
 
     def _draws(self) -> tuple[Faults, float, float, float, float]:
         """Return the switches and this request's random draws (latency, drop, error, malformed)."""
@@ -113,6 +137,7 @@ class FaultInjector:
                     if faults.rate_limit_per_s is None
                     else TokenBucket(faults.rate_limit_per_s)
                 )
+                self._down = set()
             rng = self._rng
             low, high = faults.latency_ms
             latency = rng.uniform(low, high) if high > 0 else 0.0
@@ -124,6 +149,8 @@ class FaultInjector:
     async def __call__(self, scope: Scope, receive: Receive, send: Send, app: App) -> None:
         self._count(scope)
         faults, latency, drop, error, malformed = self._draws()
+        if faults.write_faults and await self._write_fault(scope, receive, send, app, faults):
+            return
         bucket = self._bucket
         if bucket is not None:
             wait = bucket.take()
@@ -147,6 +174,35 @@ class FaultInjector:
             await app(scope, receive, _Truncating(send))
             return
         await app(scope, receive, send)
+
+    async def _write_fault(
+        self, scope: Scope, receive: Receive, send: Send, app: App, faults: Faults
+    ) -> bool:
+        """Apply the write fault of the bug this request is about; False when there is none."""
+        match = _BUG_PATH.match(str(scope["path"]))
+        if match is None:
+            return False
+        bug_id = int(match.group(1))
+        if bug_id in self._down:
+            await send_response(send, 503, b'{"error":"Service Unavailable"}', b"application/json")
+            return True
+        fault = faults.write_fault(bug_id)
+        if fault is None or scope["method"] != "PUT" or match.group(2) is None:
+            return False
+        if fault in ("lost", "lost_then_down"):
+            await app(scope, receive, _swallow)
+            if fault == "lost_then_down":
+                with self._lock:
+                    self._down.add(bug_id)
+            await time_out(send)
+            return True
+        if fault == "timeout":
+            await time_out(send)
+            return True
+        status = int(fault)
+        body = b'{"error":"Forbidden"}' if status == 403 else b'{"error":"Write refused"}'
+        await send_response(send, status, body, b"application/json")
+        return True
 
     async def _too_many(self, send: Send, faults: Faults, wait: float) -> None:
         """Answer 429 with a Retry-After in seconds or as an HTTP-date."""

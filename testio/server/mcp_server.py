@@ -20,8 +20,9 @@ from testio.dates import DateRangeError
 from testio.errors import ApiError, AuthenticationError, TestioError
 from testio.serialize import to_jsonable
 from testio.server.connection import AppHandle
-from testio.server.tools.registry import TOOLS
+from testio.server.tools.registry import listed_tools
 from testio.server.tools.spec import ToolSpec
+from testio.server.tools.triage import WRITE_TOOLS
 from testio.server.validation import ArgumentChecker
 from testio.version import __version__
 
@@ -88,8 +89,16 @@ def build_server(
     app_factory: Any = None,
     background_refresh: bool = True,
 ) -> Server[AppHandle]:
-    """The low-level MCP server; `app_factory()` (default: `App(settings)`) runs once per connection."""
-    registered = {spec.name: _Registered(spec) for spec in TOOLS}
+    """The low-level MCP server; `app_factory()` (default: `App(settings)`) runs once per connection.
+
+    The write tools are listed only when `settings.allow_writes` is on; when it is off, a
+    call to one is refused with a sentence saying how to turn writes on.
+    """
+    if settings is None and app_factory is None:
+        settings = Settings.from_env()
+    allow_writes = settings is not None and settings.allow_writes
+    registered = {spec.name: _Registered(spec) for spec in listed_tools(allow_writes=allow_writes)}
+    write_tools = {spec.name for spec in WRITE_TOOLS}
 
     def make_app() -> App:
         return app_factory() if app_factory is not None else App(settings)
@@ -111,6 +120,12 @@ def build_server(
 
     async def call_tool(ctx: Ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
         entry = registered.get(params.name)
+        if entry is None and params.name in write_tools:
+            return _error(
+                f"{params.name} is off because writes to TestIO are not allowed; set "
+                "TESTIO_ALLOW_WRITES=1 (or allow_writes = true in the config file) and restart "
+                "the server."
+            )
         if entry is None:
             raise MCPError(
                 code=types.INVALID_PARAMS,

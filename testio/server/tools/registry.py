@@ -6,8 +6,9 @@ from testio.server.tools.cache import CACHE_TOOLS
 from testio.server.tools.reports import REPORT_TOOLS
 from testio.server.tools.spec import ToolSpec
 from testio.server.tools.tests import TEST_TOOLS
+from testio.server.tools.triage import GET_TRIAGE_LOG, WRITE_TOOLS
 
-_BY_NAME = {spec.name: spec for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS)}
+_BY_NAME = {spec.name: spec for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS, GET_TRIAGE_LOG)}
 _ORDER = (
     "health_check",
     "list_products",
@@ -18,6 +19,13 @@ _ORDER = (
     "get_sync_history",
     "get_problematic_tests",
     "sync_data",
+    "get_triage_log",
 )
 
 TOOLS: tuple[ToolSpec, ...] = tuple(_BY_NAME[name] for name in _ORDER)
+"""The tools every server lists (none of them writes to TestIO)."""
+
+
+def listed_tools(*, allow_writes: bool) -> tuple[ToolSpec, ...]:
+    """The tools a server lists: the write tools only when the user allowed writes."""
+    return (*TOOLS, *WRITE_TOOLS) if allow_writes else TOOLS
