@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
 
+    audit = sub.add_parser("triage-log", help="print the audit log of triage writes")
+    audit.add_argument("--limit", type=int, default=50, metavar="N")
+    audit.add_argument("--bug", type=int, dest="bug_id", metavar="ID", help="only this bug")
+    audit.add_argument("--product", type=int, dest="product_id", metavar="ID")
+    audit.add_argument("--format", choices=["table", "json"], default="table")
+
     demo = sub.add_parser(
         "demo", help="run everything against the built-in sandbox, no account needed"
     )
@@ -135,6 +141,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     start=args.start,
                     end=args.end,
                     statuses=args.statuses,
+                    fmt=args.format,
+                    out=sys.stdout,
+                )
+            )
+        if args.command == "triage-log":
+            from testio.cli.triage_log import run_triage_log
+
+            return asyncio.run(
+                run_triage_log(
+                    Settings.from_env(),
+                    limit=max(1, args.limit),
+                    bug_id=args.bug_id,
+                    product_id=args.product_id,
                     fmt=args.format,
                     out=sys.stdout,
                 )
