@@ -65,7 +65,8 @@ def open_bugs(synced: World) -> Open:
             ids = tuple(b["id"] for b in test["bugs"] if b["status"] == "forwarded")
             if best is None or len(ids) > len(best.bug_ids):
                 best = Open(product["id"], test["id"], ids)
-    assert best is not None and len(best.bug_ids) >= 4
+    assert best is not None
+    assert len(best.bug_ids) >= 4
     return best
 
 
