@@ -9,7 +9,7 @@ from __future__ import annotations
 from testio.sandbox.app import SandboxApp, create_app, sandbox_of
 from testio.sandbox.config import Faults, SandboxConfig
 from testio.sandbox.dataset import Dataset
-from testio.sandbox.faults import ConnectionDropped
+from testio.sandbox.faults import ConnectionDropped, RequestTimedOut
 from testio.sandbox.generator import demo_token, generate_dataset
 from testio.sandbox.sandbox import Sandbox
 from testio.sandbox.server import RunningSandbox
@@ -19,6 +19,7 @@ __all__ = [
     "ConnectionDropped",
     "Dataset",
     "Faults",
+    "RequestTimedOut",
     "RunningSandbox",
     "Sandbox",
     "SandboxApp",
