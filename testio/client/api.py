@@ -5,14 +5,14 @@ read section by section; items that cannot be parsed are skipped and reported as
 Requests go through one `Session` (`testio.client.session`); the decisions that need no I/O
 live beside it: `retry` (how long to wait, and when a request stops trying), `ratelimit` (the
 client-wide pause after a 429), `responses` (what a status or body means), `recovery`
-(shrinking and splitting), `listings` (the results, assembled from raw items) and `redaction`.
+(shrinking and splitting), `listings` (the results, assembled from raw items), `redaction`,
+and for triage writes `writes` (what each action sends and leaves) and `triage` (sending one).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -43,11 +43,10 @@ from testio.client.responses import (
 )
 from testio.client.retry import RetryPolicy
 from testio.client.session import MAX_BODY_BYTES, RequestCounter, Session
-from testio.client.writes import IDEMPOTENT, TriageAction, WriteAnswer, reached, triage_body
+from testio.client.triage import write_triage
+from testio.client.writes import TriageAction, WriteAnswer
 from testio.config import Settings
 from testio.errors import (
-    ApiError,
-    ApiUnreachableError,
     ApiValidationError,
     ConfigError,
     ForbiddenError,
@@ -376,75 +375,20 @@ class TestIOClient:
     ) -> WriteAnswer:
         """Accept, reject or mark one bug as known; never raises for an answer about the bug.
 
-        A refusal (401, 403, 404, 422) of the first try is final: nothing was applied. When
-        an answer is lost (timeout, dropped connection, 5xx, unreadable body) the write may
-        have been applied, so the bug is read again to learn the truth; a 422 after such a
-        lost answer may mean "already done" and is checked the same way. Idempotent actions
-        are retried by the session; a reject is sent again only after a read shows it was
-        not applied.
+        See `testio.client.triage.write_triage` for what is retried and how a lost answer is
+        resolved.
         """
         if self._session is None:
             raise ServiceStateError(
                 "This TestIOClient is not open; use it inside `async with TestIOClient(settings)`."
             )
-        session = self._session
-        path = f"bugs/{bug_id}/{action}"
-        body = triage_body(action, reason, comment)
-        idempotent = action in IDEMPOTENT
-        rounds = 1 if idempotent else self._policy.attempts
-        lost: ApiError | None = None
-        attempts = 0
-        latest: Bug | None = None
-        for round_no in range(1, rounds + 1):
-            attempts += 1
-            try:
-                bug = await session.put_json(
-                    path, one_in("bug", Bug.from_api), body=body, retry=idempotent
-                )
-            except (ApiUnreachableError, ServerError, MalformedResponseError) as exc:
-                lost = exc
-            except ApiError as exc:
-                if lost is None or exc.status != 422:
-                    return WriteAnswer(
-                        applied=False,
-                        bug=latest,
-                        status=exc.status,
-                        attempts=attempts,
-                        error=str(exc),
-                    )
-                lost = exc
-            else:
-                return WriteAnswer(
-                    applied=reached(action, bug), bug=bug, status=200, attempts=attempts
-                )
-            try:
-                latest = await self.get_bug(bug_id)
-            except ApiError:
-                logger.warning("PUT %s: the answer was lost and the bug cannot be read.", path)
-                return WriteAnswer(
-                    applied=None,
-                    bug=None,
-                    status=lost.status,
-                    attempts=attempts,
-                    error=str(lost),
-                )
-            if reached(action, latest):
-                return WriteAnswer(
-                    applied=True,
-                    bug=latest,
-                    status=lost.status,
-                    attempts=attempts,
-                    error=str(lost),
-                    verified_by_read=True,
-                )
-            if round_no < rounds:
-                await self._sleep(self._policy.backoff(round_no, random.Random()))
-        assert lost is not None
-        return WriteAnswer(
-            applied=False,
-            bug=latest,
-            status=lost.status,
-            attempts=attempts,
-            error=str(lost),
-            verified_by_read=True,
+        return await write_triage(
+            self._session,
+            self.get_bug,
+            bug_id,
+            action,
+            reason=reason,
+            comment=comment,
+            policy=self._policy,
+            sleep=self._sleep,
         )

@@ -17,11 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import testio.metrics as metrics
 from testio.client.payloads import Bug
-from testio.client.writes import TRIAGE_ACTIONS, TriageAction, WriteAnswer
-from testio.domain.common import Quality, Ref
+from testio.client.writes import TriageAction, WriteAnswer
+from testio.domain.common import Ref
 from testio.domain.triage import (
-    MAX_BUGS,
-    REJECT_REASONS,
     BugTriage,
     RateEffect,
     TriageLog,
@@ -46,7 +44,15 @@ from testio.services.confirmation import (
     change_of,
 )
 from testio.services.reports import DEFAULT_STATUSES
-from testio.services.triage_effects import bug_state, plan, shifted
+from testio.services.triage_effects import (
+    checked,
+    outcome_of,
+    planned,
+    rate_effect,
+    shifted,
+    stops_batch,
+    unique_ids,
+)
 
 WRITES_OFF = (
     "Triage writes are off; set TESTIO_ALLOW_WRITES=1 (or allow_writes = true in the config "
@@ -101,18 +107,18 @@ class TriageService(BaseService):
             raise ConfigError(WRITES_OFF)
         if self._tokens is None:
             raise ConfigError("This TriageService has no confirmation tokens; use app.triage().")
-        chosen, reason, comment = _checked(bug_ids, action, reason, comment)
+        chosen, reason, comment = checked(bug_ids, action, reason, comment)
         asked = change_of(
-            chosen, reason, comment, [Previewed(b, "", None, False) for b in _ids(bug_ids)]
+            chosen, reason, comment, [Previewed(b, "", None, False) for b in unique_ids(bug_ids)]
         )
         confirmed = None
         if confirmation_token is not None:
             confirmed = self._tokens.redeem(confirmation_token, asked, self.now())
-        bugs = await self._read(_ids(bug_ids))
+        bugs = await self._read(unique_ids(bug_ids))
         products = await self._products_of(bugs)
         await self.repos.bugs.upsert(bugs, product_of=products, synced_at=self.now())
         await self.commit()
-        items = [_item(chosen, bug, products[bug.test_id]) for bug in bugs]
+        items = [planned(chosen, bug, products[bug.test_id]) for bug in bugs]
         if confirmed is None:
             return await self._preview(chosen, reason, comment, bugs, items)
         for was in confirmed.bugs:
@@ -248,7 +254,7 @@ class TriageService(BaseService):
                 continue
             result, answer = await self._write_one(batch, action, reason, comment, item)
             done.append(result)
-            if answer.applied is not True and _stops_batch(answer.status):
+            if answer.applied is not True and stops_batch(answer.status):
                 stopped = (
                     f"Not sent: the batch stopped after bug {item.bug_id} failed "
                     f"({'no answer' if answer.status is None else f'HTTP {answer.status}'})."
@@ -301,7 +307,7 @@ class TriageService(BaseService):
             answer = await self.client.triage_bug(
                 item.bug_id, action, reason=reason, comment=comment
             )
-            result = _outcome(item, answer)
+            result = outcome_of(item, answer)
             await self._record(batch, action, reason, comment, result, answer)
             done.append((result, answer))
 
@@ -365,7 +371,7 @@ class TriageService(BaseService):
             moved = shifted(counts, [(a, b) for i, a, b in swaps if i.test_id == test_id])
             test = await self.repos.tests.get(test_id)
             ref = Ref(test_id, test.title if test else f"Test {test_id}")
-            effects.append(_effect("test", ref, counts, moved, after_is_cache))
+            effects.append(rate_effect("test", ref, counts, moved, after_is_cache))
         for product_id in dict.fromkeys(i.product_id for i in items):
             bounds = Bounds(product_id, DEFAULT_STATUSES)
             groups = await self.report.bug_groups(bounds)
@@ -383,114 +389,10 @@ class TriageService(BaseService):
             )
             product = await self.repos.products.get(product_id)
             ref = Ref(product_id, product.name if product else f"Product {product_id}")
-            effects.append(_effect("product", ref, counts, moved, after_is_cache))
+            effects.append(rate_effect("product", ref, counts, moved, after_is_cache))
         return tuple(effects)
 
     def _tokens_or_fail(self) -> ConfirmationTokens:
         if self._tokens is None:
             raise ConfigError("This TriageService has no confirmation tokens; use app.triage().")
         return self._tokens
-
-
-def _ids(bug_ids: Sequence[int]) -> list[int]:
-    return list(dict.fromkeys(bug_ids))
-
-
-def _checked(
-    bug_ids: Sequence[int], action: str, reason: str | None, comment: str | None
-) -> tuple[TriageAction, str | None, str | None]:
-    """The action with its reason and comment in canonical form, or one sentence saying why not."""
-    if action not in TRIAGE_ACTIONS:
-        raise InvalidArgumentError(
-            f"Unknown triage action {action!r}; use {', '.join(TRIAGE_ACTIONS)}."
-        )
-    if not bug_ids or len(_ids(bug_ids)) > MAX_BUGS:
-        raise InvalidArgumentError(f"Name between 1 and {MAX_BUGS} bugs to triage at once.")
-    chosen: TriageAction = action  # pyright: ignore[reportAssignmentType]  # checked just above
-    if chosen == "reject":
-        if reason not in REJECT_REASONS:
-            raise InvalidArgumentError(
-                f"Rejecting needs a reason: one of {', '.join(REJECT_REASONS)}."
-            )
-        return chosen, reason, (comment or "").strip()
-    if reason is not None or comment is not None:
-        raise InvalidArgumentError(f"Only reject takes a reason and a comment, not {action}.")
-    return chosen, None, None
-
-
-def _item(action: TriageAction, bug: Bug, product_id: int) -> BugTriage:
-    effect, after, why = plan(action, bug)
-    return BugTriage(
-        bug_id=bug.id,
-        title=bug.title,
-        test_id=bug.test_id,
-        product_id=product_id,
-        before=bug_state(bug),
-        after=after,
-        effect=effect,
-        outcome=None,
-        http_status=None,
-        detail=why,
-    )
-
-
-def _outcome(item: BugTriage, answer: WriteAnswer) -> BugTriage:
-    after = bug_state(answer.bug) if answer.bug is not None else None
-    if answer.applied is True:
-        detail = None
-        if answer.verified_by_read:
-            detail = f"TestIO's answer was lost ({answer.error}); a read of the bug shows the change was made."
-        return attrs.evolve(
-            item, after=after, outcome="changed", http_status=answer.status, detail=detail
-        )
-    if answer.applied is None:
-        return attrs.evolve(
-            item,
-            after=None,
-            outcome="unknown",
-            http_status=answer.status,
-            detail=f"TestIO did not answer ({answer.error}) and the bug could not be read; "
-            "check it (preview again) before writing it again.",
-        )
-    if answer.verified_by_read:
-        detail = f"TestIO did not answer ({answer.error}); a read of the bug shows it is unchanged."
-    else:
-        detail = _refusal(item.bug_id, answer)
-    return attrs.evolve(
-        item,
-        after=after or item.before,
-        outcome="unchanged",
-        http_status=answer.status,
-        detail=detail,
-    )
-
-
-def _refusal(bug_id: int, answer: WriteAnswer) -> str:
-    why = {
-        401: "the API token was rejected",
-        403: f"this token may not change bug {bug_id}",
-        404: f"TestIO has no bug {bug_id} for this token",
-        422: "TestIO does not allow this change from the bug's state",
-        429: "TestIO kept rate-limiting the write",
-    }.get(answer.status or 0)
-    if why is None:
-        return f"{answer.error} The bug is unchanged."
-    return f"TestIO refused the write (HTTP {answer.status}: {why}); the bug is unchanged."
-
-
-def _stops_batch(status: int | None) -> bool:
-    """Whether a failure says the API itself is in trouble (stop) rather than this bug (go on)."""
-    return status is None or status in (401, 429) or status >= 500
-
-
-def _effect(
-    scope: Any,
-    ref: Ref,
-    counts: metrics.BucketCounts,
-    moved: metrics.BucketCounts,
-    after_is_cache: bool,
-) -> RateEffect:
-    before, after = (moved, counts) if after_is_cache else (counts, moved)
-    return RateEffect(
-        scope=scope, ref=ref, before=Quality.from_buckets(before), after=Quality.from_buckets(after)
-    )

@@ -1,4 +1,5 @@
-"""What a triage change does to one bug, and to the rates of its test and product (no I/O).
+"""The decisions of bug triage, with no I/O: the checked arguments, what a change does to each
+bug, what a write's answer means for it, and the rates of its test and product.
 
 Rates come from `metrics` over the cached counts, shifted by the bugs whose state changes,
 so a preview's "after" is exactly what generate_ebr_report shows once the write is made.
@@ -6,13 +7,17 @@ so a preview's "after" is exactly what generate_ebr_report shows once the write 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
 
 import testio.metrics as metrics
 from testio.client.payloads import Bug
-from testio.domain.triage import BugState, Effect
+from testio.client.writes import TRIAGE_ACTIONS, TriageAction, WriteAnswer
+from testio.domain.common import Quality, Ref
+from testio.domain.triage import MAX_BUGS, REJECT_REASONS, BugState, BugTriage, Effect, RateEffect
+from testio.errors import InvalidArgumentError
 
 
 def state_of(status: str, auto_accepted: bool | None, known: bool) -> BugState:
@@ -68,3 +73,107 @@ def shifted(
         values[new.bucket] += 1
         values["known"] += int(new.known) - int(old.known)
     return metrics.BucketCounts(**values)
+
+
+def unique_ids(bug_ids: Sequence[int]) -> list[int]:
+    return list(dict.fromkeys(bug_ids))
+
+
+def checked(
+    bug_ids: Sequence[int], action: str, reason: str | None, comment: str | None
+) -> tuple[TriageAction, str | None, str | None]:
+    """The action with its reason and comment in canonical form, or one sentence saying why not."""
+    if action not in TRIAGE_ACTIONS:
+        raise InvalidArgumentError(
+            f"Unknown triage action {action!r}; use {', '.join(TRIAGE_ACTIONS)}."
+        )
+    if not bug_ids or len(unique_ids(bug_ids)) > MAX_BUGS:
+        raise InvalidArgumentError(f"Name between 1 and {MAX_BUGS} bugs to triage at once.")
+    chosen: TriageAction = action  # pyright: ignore[reportAssignmentType]  # checked just above
+    if chosen == "reject":
+        if reason not in REJECT_REASONS:
+            raise InvalidArgumentError(
+                f"Rejecting needs a reason: one of {', '.join(REJECT_REASONS)}."
+            )
+        return chosen, reason, (comment or "").strip()
+    if reason is not None or comment is not None:
+        raise InvalidArgumentError(f"Only reject takes a reason and a comment, not {action}.")
+    return chosen, None, None
+
+
+def planned(action: TriageAction, bug: Bug, product_id: int) -> BugTriage:
+    effect, after, why = plan(action, bug)
+    return BugTriage(
+        bug_id=bug.id,
+        title=bug.title,
+        test_id=bug.test_id,
+        product_id=product_id,
+        before=bug_state(bug),
+        after=after,
+        effect=effect,
+        outcome=None,
+        http_status=None,
+        detail=why,
+    )
+
+
+def outcome_of(item: BugTriage, answer: WriteAnswer) -> BugTriage:
+    after = bug_state(answer.bug) if answer.bug is not None else None
+    if answer.applied is True:
+        detail = None
+        if answer.verified_by_read:
+            detail = f"TestIO's answer was lost ({answer.error}); a read of the bug shows the change was made."
+        return attrs.evolve(
+            item, after=after, outcome="changed", http_status=answer.status, detail=detail
+        )
+    if answer.applied is None:
+        return attrs.evolve(
+            item,
+            after=None,
+            outcome="unknown",
+            http_status=answer.status,
+            detail=f"TestIO did not answer ({answer.error}) and the bug could not be read; "
+            "check it (preview again) before writing it again.",
+        )
+    if answer.verified_by_read:
+        detail = f"TestIO did not answer ({answer.error}); a read of the bug shows it is unchanged."
+    else:
+        detail = _refusal(item.bug_id, answer)
+    return attrs.evolve(
+        item,
+        after=after or item.before,
+        outcome="unchanged",
+        http_status=answer.status,
+        detail=detail,
+    )
+
+
+def _refusal(bug_id: int, answer: WriteAnswer) -> str:
+    why = {
+        401: "the API token was rejected",
+        403: f"this token may not change bug {bug_id}",
+        404: f"TestIO has no bug {bug_id} for this token",
+        422: "TestIO does not allow this change from the bug's state",
+        429: "TestIO kept rate-limiting the write",
+    }.get(answer.status or 0)
+    if why is None:
+        return f"{answer.error} The bug is unchanged."
+    return f"TestIO refused the write (HTTP {answer.status}: {why}); the bug is unchanged."
+
+
+def stops_batch(status: int | None) -> bool:
+    """Whether a failure says the API itself is in trouble (stop) rather than this bug (go on)."""
+    return status is None or status in (401, 429) or status >= 500
+
+
+def rate_effect(
+    scope: Any,
+    ref: Ref,
+    counts: metrics.BucketCounts,
+    moved: metrics.BucketCounts,
+    after_is_cache: bool,
+) -> RateEffect:
+    before, after = (moved, counts) if after_is_cache else (counts, moved)
+    return RateEffect(
+        scope=scope, ref=ref, before=Quality.from_buckets(before), after=Quality.from_buckets(after)
+    )
