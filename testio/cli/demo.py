@@ -67,6 +67,8 @@ def _summary(name: str, data: dict[str, Any]) -> str:
         )
     if name == "sync_data":
         return f"{data['status']}: {data['tests_new']} new tests, {data['bugs_upserted']} bugs written, {data['requests']} requests"
+    if name == "get_triage_log":
+        return f"{data['total']} triage writes recorded (writes are off in the demo)"
     return _short(data)
 
 
@@ -138,6 +140,7 @@ async def run_demo(*, size: str = "medium", seed: int = 1, out: TextIO = sys.std
                     await _call(client, out, "get_sync_history", {"limit": 3})
                     await _call(client, out, "get_problematic_tests", {})
                     await _call(client, out, "sync_data", {})
+                    await _call(client, out, "get_triage_log", {"limit": 5})
                     bad = await client.call_tool("list_tests", {"product_id": "not-a-number"})
                     text = (
                         bad.content[0].text if bad.content and bad.content[0].type == "text" else ""

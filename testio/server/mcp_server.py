@@ -36,6 +36,10 @@ INSTRUCTIONS = (
     "Every result says how fresh its data is (data_as_of) and lists warnings when data is stale "
     "or incomplete; mention them to the user. Rates are fractions in [0, 1] and null means no data."
 )
+WRITE_INSTRUCTIONS = (
+    " triage_bugs writes to TestIO: call it without confirmation_token first, show the user "
+    "its preview, and confirm with the token only after the user agrees."
+)
 
 Ctx = ServerRequestContext[AppHandle]
 
@@ -161,7 +165,7 @@ def build_server(
         "testio",
         version=__version__,
         title="TestIO",
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + (WRITE_INSTRUCTIONS if allow_writes else ""),
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=call_tool,

@@ -156,6 +156,11 @@ def _refusal(bug_id: int, answer: WriteAnswer) -> str:
         422: "TestIO does not allow this change from the bug's state",
         429: "TestIO kept rate-limiting the write",
     }.get(answer.status or 0)
+    if answer.error is None:
+        return (
+            f"TestIO answered HTTP {answer.status} but bug {bug_id} does not show the change; "
+            "it is unchanged (preview again to see its state)."
+        )
     if why is None:
         return f"{answer.error} The bug is unchanged."
     return f"TestIO refused the write (HTTP {answer.status}: {why}); the bug is unchanged."

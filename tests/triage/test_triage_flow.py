@@ -55,6 +55,9 @@ async def test_triage_bugs_is_listed_with_destructive_not_idempotent_annotations
     """The annotations tell the host the tool writes, may destroy, and is not repeatable."""
     async with connect() as mcp:
         tools = {t.name: t for t in (await mcp.list_tools()).tools}
+        instructions = mcp.instructions
+    assert instructions is not None
+    assert "confirm with the token only after the user agrees" in instructions
     hints = tools["triage_bugs"].annotations
     assert hints is not None
     assert hints.read_only_hint is False
