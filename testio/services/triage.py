@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import attrs
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -244,6 +246,8 @@ class TriageService(BaseService):
         done: list[BugTriage] = []
         stopped: str | None = None
         for item in items:
+            # Each write is shielded; a caller that gave up is heard here, between two writes.
+            await anyio.lowlevel.checkpoint()
             if item.effect != "change":
                 done.append(attrs.evolve(item, after=item.before, outcome="unchanged"))
                 continue

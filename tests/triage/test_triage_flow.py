@@ -331,3 +331,16 @@ async def test_the_audit_log_names_who_when_what_and_the_answer_but_never_the_to
         data = file.read_bytes() if file.exists() else b""
         assert token.encode() not in data
         assert token.split(".")[1].encode() not in data
+
+
+async def test_an_unknown_bug_is_a_one_sentence_error_and_nothing_is_previewed(
+    legacy: Connect, open_bugs: Open
+) -> None:
+    """A bug the token cannot see is named, with where to look."""
+    async with legacy() as mcp:
+        text = await call_error(
+            mcp, "triage_bugs", {"bug_ids": [open_bugs.bug_ids[0], 999], "action": "accept"}
+        )
+    assert text == (
+        "TestIO has no bug 999 this token may change (HTTP 404); check the id with get_test_status."
+    )
