@@ -50,7 +50,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="STATUS",
         help="test status in scope (repeatable)",
     )
-    report.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
+    report.add_argument(
+        "--format",
+        choices=["table", "md", "json", "csv", "html"],
+        help="default: table, or with --out the file name's extension (else json)",
+    )
+    report.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the full report to FILE inside the reports directory (owner-only)",
+    )
 
     demo = sub.add_parser(
         "demo", help="run everything against the built-in sandbox, no account needed"
@@ -137,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     statuses=args.statuses,
                     fmt=args.format,
                     out=sys.stdout,
+                    out_file=args.out,
                 )
             )
         if args.command == "demo":

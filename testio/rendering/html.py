@@ -148,9 +148,7 @@ def _summary(report: EbrReport) -> str:
     cards = [
         _card("Tests in scope", number(report.tests_in_scope), "", "tests_in_scope"),
         _card("Bugs", number(s.bugs.total), "", "bugs"),
-        _card(
-            "Overall health", s.health.overall, s.health.overall, "overall_health", badge=False
-        ),
+        _card("Overall health", s.health.overall, s.health.overall, "overall_health", badge=False),
     ]
     rates = [
         _card(label, value, health, key)
@@ -186,10 +184,7 @@ def _charts(report: EbrReport) -> str:
         "Bugs by severity",
         severities,
         [report.bugs_by_severity[k] for k in severities],
-        [
-            SEVERITY_COLOURS.get(k, PALETTE[i % len(PALETTE)])
-            for i, k in enumerate(severities)
-        ],
+        [SEVERITY_COLOURS.get(k, PALETTE[i % len(PALETTE)]) for i, k in enumerate(severities)],
     )
     bucket = charts.bar_chart(
         "Bugs by triage bucket",
@@ -240,7 +235,6 @@ def _charts(report: EbrReport) -> str:
     return f'<h2>Bugs</h2>\n<div class="charts">{"".join(figures)}</div>\n{table}'
 
 
-
 def _monthly_table(months: Sequence[MonthPoint]) -> str:
     rows = "".join(
         f'<tr data-month="{m.month}"><td>{m.month}</td><td class="n">{number(m.tests)}</td>'
@@ -250,7 +244,7 @@ def _monthly_table(months: Sequence[MonthPoint]) -> str:
         for m in months
     )
     return (
-        "<h2>Acceptance by month</h2>\n<table><thead><tr><th>Month</th><th class=\"n\">Tests</th>"
+        '<h2>Acceptance by month</h2>\n<table><thead><tr><th>Month</th><th class="n">Tests</th>'
         '<th class="n">Bugs</th><th class="n">Overall acceptance</th>'
         f'<th class="n">Active acceptance</th></tr></thead><tbody>{rows}</tbody></table>\n'
     )
