@@ -137,7 +137,8 @@ def _warnings(report: EbrReport) -> str:
 def _card(label: str, value: str, health: str, field: str, *, badge: bool = True) -> str:
     shown = f'<div class="health" data-health="{health}">{health}</div>' if health and badge else ""
     return (
-        f'<div class="card" style="--c: {HEALTH_COLOURS.get(health, HEALTH_COLOURS[""])}">'
+        f'<div class="card" data-level="{health}" '
+        f'style="--c: {HEALTH_COLOURS.get(health, HEALTH_COLOURS[""])}">'
         f'<div class="label">{escape(label)}</div>'
         f'<div class="value" data-field="{field}">{escape(value)}</div>{shown}</div>'
     )
