@@ -8,6 +8,7 @@ so they are turned off (`js=[]`) and the values are printed on the bars instead.
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,7 @@ def _pygal() -> Any:
 
 
 def _style(pygal: Any, colours: Sequence[str]) -> Any:
+    colours = tuple(colours) or (MUTED,)  # pygal cycles through them and needs at least one
     return pygal.style.Style(
         background="transparent",
         plot_background="transparent",
@@ -38,13 +40,21 @@ def _style(pygal: Any, colours: Sequence[str]) -> Any:
         value_font_size=15,
         legend_font_size=15,
         title_font_size=18,
+        no_data_font_size=22,
         opacity="0.9",
-        colors=tuple(colours),
+        colors=colours,
     )
 
 
 def _percent(value: float) -> str:
     return f"{value:.0f}%"
+
+
+def count_ticks(top: int, *, most: int = 6) -> list[int]:
+    """Whole-number axis ticks from 0 past `top`: a step of 1, 2 or 5 times a power of ten."""
+    steps = (m * 10**e for e in itertools.count() for m in (1, 2, 5))
+    step = next(s for s in steps if -(-top // s) <= most - 1)
+    return list(range(0, max(top, 1) + step, step))
 
 
 def _svg(chart: Any) -> str:
@@ -70,10 +80,9 @@ def bar_chart(
         include_x_axis=True,
         x_label_rotation=-20 if len(labels) > 4 else 0,
         truncate_label=18,
-        min_scale=2,
-        max_scale=6,
     )
     chart.x_labels = list(labels)
+    chart.y_labels = count_ticks(max(values, default=0))
     chart.add(
         title,
         [{"value": v, "color": colours[i % len(colours)]} for i, v in enumerate(values)],

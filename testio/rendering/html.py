@@ -281,6 +281,8 @@ def _tests(report: EbrReport) -> str:
             ("Rejection", True),
         )
     )
+    if not rows:
+        rows.append('<tr><td colspan="11" class="note">No tests in scope.</td></tr>')
     more = (
         f'<p class="note">({number(report.tests_omitted)} more tests not shown.)</p>'
         if report.tests_omitted
