@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 
 from testio.domain.reports import EbrReport
-from testio.rendering import charts
+from testio.rendering.charts import bar_chart, line_chart
 from testio.rendering.labels import RATE_LABELS, percent, rate_lines, scope_line
 from testio.rendering.timeline import MonthPoint, acceptance_by_month
 from testio.serialize import iso
@@ -181,13 +181,13 @@ def _figure(svg: str, caption: str, *, wide: bool = False, name: str) -> str:
 def _charts(report: EbrReport) -> str:
     s = report.summary.bugs
     severities = list(report.bugs_by_severity)
-    severity = charts.bar_chart(
+    severity = bar_chart(
         "Bugs by severity",
         severities,
         [report.bugs_by_severity[k] for k in severities],
         [SEVERITY_COLOURS.get(k, PALETTE[i % len(PALETTE)]) for i, k in enumerate(severities)],
     )
-    bucket = charts.bar_chart(
+    bucket = bar_chart(
         "Bugs by triage bucket",
         [label for _, label, _ in BUCKETS],
         [getattr(s, key) for key, _, _ in BUCKETS],
@@ -209,7 +209,7 @@ def _charts(report: EbrReport) -> str:
         ),
     ]
     if months:
-        monthly = charts.line_chart(
+        monthly = line_chart(
             "Acceptance by month (tests ending in the month)",
             [m.month for m in months],
             [
