@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +24,12 @@ _CONFIG_SCRIPT = re.compile(r"<script[^>]*>.*?</script>", re.DOTALL)
 
 
 def _pygal() -> Any:
-    return importlib.import_module("pygal")
+    pygal = importlib.import_module("pygal")
+    # Importing pygal appends a finder without find_spec to sys.meta_path, for its map
+    # plugins (which this report does not use). Python 3.11 then warns (ImportWarning) on
+    # every later failed import in the process; taking the finder out again stops that.
+    sys.meta_path[:] = [f for f in sys.meta_path if hasattr(f, "find_spec")]
+    return pygal
 
 
 def _style(pygal: Any, colours: Sequence[str]) -> Any:

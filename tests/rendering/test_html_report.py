@@ -140,6 +140,24 @@ def test_the_chart_library_loads_only_when_a_page_is_drawn() -> None:
     assert done.stdout.split() == ["False", "False", "True"]
 
 
+def test_drawing_a_chart_leaves_imports_warning_free() -> None:
+    """After pygal is loaded and a chart drawn, a failed import raises no ImportWarning."""
+    code = (
+        "import warnings\n"
+        "warnings.simplefilter('error')\n"
+        "from testio.rendering.charts import bar_chart\n"
+        "bar_chart('t', ['a'], [1], ['#000'])\n"
+        "try:\n"
+        "    import no_such_module_here\n"
+        "except ModuleNotFoundError:\n"
+        "    print('clean')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.stdout.strip() == "clean", done.stderr[-2000:]
+
+
 async def test_a_scope_without_tests_still_makes_a_whole_page(synced: World) -> None:
     """No tests in scope: zero counts, n/a rates, empty charts and no monthly chart, no error."""
     from testio.rendering import render
