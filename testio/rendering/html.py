@@ -57,7 +57,7 @@ h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 2px solid #d9e2ec; pad
   padding: 10px 16px; margin: 16px 0; break-inside: avoid; }
 .warnings h2 { color: #b42318; border: 0; margin: 4px 0; padding: 0; }
 .warnings li { margin: 4px 0; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: 10px; }
 .card { border: 1px solid #d9e2ec; border-left: 6px solid var(--c); border-radius: 6px;
   padding: 8px 12px; break-inside: avoid; }
 .card .label { font-size: 13px; color: #52606d; }
@@ -71,10 +71,16 @@ figcaption { font-size: 13px; color: #52606d; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border-bottom: 1px solid #e4e7eb; padding: 4px 6px; text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, td.k, th { white-space: nowrap; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .note { color: #52606d; font-size: 13px; }
-@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } }
+@media print {
+  body { padding: 0; max-width: none; }
+  h2 { break-after: avoid; }
+  table { font-size: 10.5px; }
+  th, td { padding: 2px 4px; }
+}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -259,7 +265,8 @@ def _tests(report: EbrReport) -> str:
         ended = row.end_at.date().isoformat() if row.end_at else ""
         rows.append(
             f'<tr data-test-id="{row.id}"><td class="n">{row.id}</td><td>{escape(row.title)}</td>'
-            f"<td>{escape(row.status)}</td><td>{escape(row.testing_type)}</td><td>{ended}</td>"
+            f'<td class="k">{escape(row.status)}</td><td class="k">{escape(row.testing_type)}</td>'
+            f'<td class="k">{ended}</td>'
             f'<td class="n">{number(b.total)}</td><td class="n">{number(b.total_accepted)}</td>'
             f'<td class="n">{number(b.rejected)}</td><td class="n">{number(b.open)}</td>'
             f'<td class="n">{percent(r.overall_acceptance_rate)}</td>'
