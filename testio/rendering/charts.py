@@ -126,3 +126,32 @@ def line_chart(
     for name, values in series:
         chart.add(name, list(values))
     return _svg(chart)
+
+
+def grouped_bar_chart(
+    title: str,
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    colours: Sequence[str],
+) -> str:
+    """Bars of several percent series side by side per x label (0-100 axis), with a legend."""
+    pygal = _pygal()
+    chart = pygal.Bar(
+        js=[],
+        disable_xml_declaration=True,
+        style=_style(pygal, colours),
+        width=1000,
+        height=360,
+        title=title,
+        range=(0, 100),
+        legend_at_bottom=True,
+        truncate_label=24,
+        x_label_rotation=-20 if len(x_labels) > 4 else 0,
+        value_formatter=_percent,
+        print_values=len(x_labels) * len(series) <= 20,
+        print_values_position="top",
+    )
+    chart.x_labels = list(x_labels)
+    for name, values in series:
+        chart.add(name, list(values))
+    return _svg(chart)

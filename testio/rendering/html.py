@@ -75,6 +75,8 @@ td.n, td.k, th { white-space: nowrap; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .note { color: #52606d; font-size: 13px; }
+section + section { margin-top: 40px; border-top: 3px solid #d9e2ec; padding-top: 16px;
+  break-before: page; }
 @media print {
   body { padding: 0; max-width: none; }
   h2 { break-after: avoid; }
