@@ -50,7 +50,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="STATUS",
         help="test status in scope (repeatable)",
     )
-    report.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
+    report.add_argument(
+        "--format",
+        choices=["table", "md", "json", "csv", "html"],
+        help="default: table, or with --out the file name's extension (else json)",
+    )
+    report.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the full report to FILE inside the reports directory (owner-only)",
+    )
 
     audit = sub.add_parser("triage-log", help="print the audit log of triage writes")
     audit.add_argument("--limit", type=int, default=50, metavar="N")
@@ -143,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     statuses=args.statuses,
                     fmt=args.format,
                     out=sys.stdout,
+                    out_file=args.out,
                 )
             )
         if args.command == "triage-log":

@@ -1,4 +1,4 @@
-"""`testio report`: the EBR report of one product, printed for people."""
+"""`testio report`: the EBR report of one product, printed for people or written to a file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from testio.dates import DateRangeError
 from testio.errors import TestioError
 from testio.rendering.formats import Format, render
 
-FORMATS: dict[str, Format] = {"table": "table", "md": "markdown", "json": "json", "csv": "csv"}
+FORMATS: dict[str, Format] = {
+    "table": "table",
+    "md": "markdown",
+    "json": "json",
+    "csv": "csv",
+    "html": "html",
+}
 
 
 async def run_report(
@@ -22,21 +28,43 @@ async def run_report(
     start: str | None,
     end: str | None,
     statuses: Sequence[str] | None,
-    fmt: str,
+    fmt: str | None,
     out: TextIO,
+    out_file: str | None = None,
     err: TextIO = sys.stderr,
     app: App | None = None,
 ) -> int:
-    """Print the report; returns 0, or 1 with one sentence on `err` when it cannot be made."""
+    """Print the report, or write it to `out_file` in the reports directory.
+
+    Returns 0, or 1 with one sentence on `err` when it cannot be made. A file's format is
+    `fmt`, else its extension's; the terminal table has no file form.
+    """
+    if out_file is not None and fmt == "table":
+        err.write(
+            "testio: the table format is for the terminal; use --format md, json, csv "
+            "or html with --out.\n"
+        )
+        return 1
+    chosen = FORMATS[fmt] if fmt is not None else None
     try:
         async with app if app is not None else App(settings) as opened, opened.reports() as svc:
             report = await svc.generate_ebr_report(
-                product_id, start_date=start, end_date=end, statuses=statuses, max_rows=None
+                product_id,
+                start_date=start,
+                end_date=end,
+                statuses=statuses,
+                output_file=out_file,
+                format=chosen,
+                max_rows=None,
             )
     except (TestioError, DateRangeError) as exc:
         err.write(f"testio: {exc}\n")
         return 1
-    out.write(render(report, FORMATS[fmt]))
-    for warning in report.warnings if fmt in ("json", "csv") else ():
-        err.write(f"warning: {warning.message}\n")
+    if report.output_file is not None:
+        out.write(f"Wrote {report.output_file} ({report.tests_in_scope} tests).\n")
+    else:
+        out.write(render(report, chosen or "table"))
+    if report.output_file is not None or chosen in ("json", "csv", "html"):
+        for warning in report.warnings:
+            err.write(f"warning: {warning.message}\n")
     return 0

@@ -1,4 +1,4 @@
-"""Reports for people: a terminal table, Markdown, CSV or JSON, and where report files may go.
+"""Reports for people: a terminal table, Markdown, CSV, JSON or HTML, and where report files may go.
 
 `formats.render` renders an `EbrReport` in any format, one module per format; `files` holds
 the safe-path and private-write rules for report files.

@@ -13,15 +13,18 @@ EXTENSIONS: dict[str, Format] = {
     ".csv": "csv",
     ".md": "markdown",
     ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
 }
+FILE_FORMATS: tuple[Format, ...] = ("json", "csv", "markdown", "html")
 
 
 def format_for(name: str, requested: str | None) -> Format:
     """The file format: the one asked for, else from the extension, else JSON."""
     if requested is not None:
-        if requested not in ("json", "csv", "markdown"):
+        if requested not in FILE_FORMATS:
             raise InvalidArgumentError(
-                f"Unknown report format {requested!r}; use json, csv or markdown."
+                f"Unknown report format {requested!r}; use json, csv, markdown or html."
             )
         return requested  # pyright: ignore[reportReturnType]  # narrowed by the check above
     return EXTENSIONS.get(Path(name).suffix.lower(), "json")

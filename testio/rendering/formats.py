@@ -11,7 +11,7 @@ from testio.rendering.markdown import render_markdown
 from testio.rendering.table import render_table
 from testio.serialize import to_jsonable
 
-Format = Literal["table", "markdown", "csv", "json"]
+Format = Literal["table", "markdown", "csv", "json", "html"]
 
 
 def render(report: EbrReport, fmt: Format) -> str:
@@ -22,4 +22,9 @@ def render(report: EbrReport, fmt: Format) -> str:
         return render_csv(report)
     if fmt == "markdown":
         return render_markdown(report)
+    if fmt == "html":
+        # Imported here: the chart library loads only when a page is drawn.
+        from testio.rendering.html import render_html
+
+        return render_html(report)
     return render_table(report)

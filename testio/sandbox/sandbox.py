@@ -157,6 +157,12 @@ class Sandbox:
         )
         return test.id
 
+    def rename_test(self, test_id: int, title: str) -> None:
+        """Give a test a new title upstream, as if its customer edited it."""
+        if test_id not in self.store.tests:
+            raise KeyError(f"No test {test_id}; pick one from ground_truth().")
+        self.store.rename_test(test_id, title)
+
     def add_bugs(self, test_id: int, count: int) -> list[int]:
         """Report new bugs on a test, as if testers had just filed them; return their ids."""
         if test_id not in self.store.tests:

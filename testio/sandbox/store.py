@@ -6,6 +6,8 @@ import bisect
 import threading
 from datetime import datetime, timedelta
 
+import attrs
+
 from testio.sandbox.bugs import TesterPool, fresh_bugs, generate_bugs, generate_cores
 from testio.sandbox.cache import LruCache
 from testio.sandbox.dataset import Dataset
@@ -229,6 +231,15 @@ class Store:
                 self._block_tests.append(test_id)
             self._order[product_id] = sorted([*self._order[product_id], test], key=list_order)
             return test
+
+    def rename_test(self, test_id: int, title: str) -> None:
+        """Give a test a new title, as if its customer edited it."""
+        with self._lock:
+            test = attrs.evolve(self.tests[test_id], title=title)
+            self.tests[test_id] = test
+            order = self._order[test.product_id]
+            order[:] = [test if t.id == test_id else t for t in order]
+            self._details.discard(test_id)
 
     def add_bugs(self, test_id: int, count: int, now: datetime) -> list[int]:
         """Report new bugs on a test, as if testers had just filed them."""

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,64 @@ def test_report_prints_the_ebr_in_each_format(synced: World) -> None:
     assert len(list(csv.DictReader(io.StringIO(as_csv.stdout)))) == len(executed)
     as_md = run_testio("report", "--product", pid, "--format", "md", env=cache_only(synced))
     assert as_md.stdout.startswith(f"# EBR report: {product['name']}")
+
+
+def test_report_out_writes_an_owner_only_html_page_of_every_test(synced: World) -> None:
+    product = max(synced.products(), key=lambda p: len(p["tests"]))
+    pid = str(product["id"])
+    done = run_testio(
+        "report", "--product", pid, "--format", "html", "--out", "ebr.html", env=cache_only(synced)
+    )
+    assert done.returncode == 0, done.stderr
+    path = synced.settings.reports_dir.resolve() / "ebr.html"
+    as_json = json.loads(
+        run_testio("report", "--product", pid, "--format", "json", env=cache_only(synced)).stdout
+    )
+    assert done.stdout == f"Wrote {path} ({as_json['tests_in_scope']} tests).\n"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("<tr data-test-id=") == as_json["tests_in_scope"]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for warning in as_json["warnings"]:
+        assert f"warning: {warning['message']}" in done.stderr
+
+
+def test_report_out_takes_the_format_from_the_file_extension(synced: World) -> None:
+    pid = str(synced.products()[0]["id"])
+    for name, start in (("nested/ebr.htm", "<!DOCTYPE html>"), ("ebr.md", "# EBR report: ")):
+        done = run_testio("report", "--product", pid, "--out", name, env=cache_only(synced))
+        assert done.returncode == 0, done.stderr
+        path = synced.settings.reports_dir.resolve() / name
+        assert path.read_text(encoding="utf-8").startswith(start)
+
+
+def test_report_out_outside_the_reports_directory_is_refused_and_writes_nothing(
+    synced: World, tmp_path: Path
+) -> None:
+    pid = str(synced.products()[0]["id"])
+    done = run_testio("report", "--product", pid, "--out", "../escape.html", env=cache_only(synced))
+    assert done.returncode == 1
+    assert done.stderr.startswith("testio: output_file must stay inside the reports directory")
+    assert not (synced.settings.reports_dir.parent / "escape.html").exists()
+
+
+def test_report_table_to_a_file_is_refused_with_the_file_formats(synced: World) -> None:
+    pid = str(synced.products()[0]["id"])
+    done = run_testio(
+        "report", "--product", pid, "--format", "table", "--out", "x.txt", env=cache_only(synced)
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "testio: the table format is for the terminal; use --format md, json, csv or html "
+        "with --out.\n"
+    )
+
+
+def test_report_html_without_out_prints_the_page(synced: World) -> None:
+    pid = str(synced.products()[0]["id"])
+    done = run_testio("report", "--product", pid, "--format", "html", env=cache_only(synced))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("<!DOCTYPE html>")
+    assert done.stdout.rstrip().endswith("</html>")
 
 
 def test_report_on_an_unknown_product_is_one_sentence_and_exit_1(synced: World) -> None:

@@ -22,6 +22,8 @@ from tests.world import World
         ("ebr.json", "json"),
         ("ebr.csv", "csv"),
         ("nested/ebr.md", "markdown"),
+        ("ebr.html", "html"),
+        ("Ebr.HTM", "html"),
     ],
 )
 async def test_output_file_writes_every_test_row_in_the_format_of_its_extension(
@@ -42,13 +44,32 @@ async def test_output_file_writes_every_test_row_in_the_format_of_its_extension(
             assert len(json.loads(text)["tests"]) == total
         elif check == "csv":
             assert len(list(csv.DictReader(io.StringIO(text)))) == total
+        elif check == "html":
+            assert text.startswith("<!DOCTYPE html>")
+            assert text.count("<tr data-test-id=") == total
         else:
             assert text.startswith(f"# EBR report: {product['name']}")
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+async def test_format_html_writes_a_page_whatever_the_file_is_called(
+    connect: Connect, synced: World
+) -> None:
+    async with connect() as mcp:
+        product = biggest(synced)
+        data = await call(
+            mcp,
+            "generate_ebr_report",
+            {"product_id": product["id"], "output_file": "ebr.txt", "format": "html"},
+        )
+        text = Path(data["output_file"]).read_text(encoding="utf-8")
+        assert text.startswith("<!DOCTYPE html>")
+        assert f"<h1>EBR report: {product['name']}</h1>" in text
+
+
 @pytest.mark.parametrize(
-    "name", ["/etc/passwd", "../escape.json", "a/../../escape.md", "~/x.json", "C:\\x.json"]
+    "name",
+    ["/etc/passwd", "../escape.json", "a/../../escape.md", "~/x.json", "C:\\x.json", "../x.html"],
 )
 async def test_output_file_outside_the_reports_directory_is_refused(
     connect: Connect, synced: World, name: str

@@ -38,8 +38,8 @@ REPORT_TOOLS: tuple[ToolSpec, ...] = (
         description="EBR report of one product: tests in scope (default: executed tests, "
         "optionally an end-date range), bugs by severity and triage bucket, acceptance, "
         "auto-acceptance, rejection and review rates with health, and per-test rows newest "
-        "first. output_file writes the full report (json, csv or markdown) into the reports "
-        "directory.",
+        "first. output_file writes the full report (json, csv, markdown, or html: one "
+        "self-contained page with charts) into the reports directory.",
         input_schema=object_schema(
             {
                 "product_id": {**ID, "description": "the product's id (see list_products)"},
@@ -56,10 +56,11 @@ REPORT_TOOLS: tuple[ToolSpec, ...] = (
                     "type": "string",
                     "minLength": 1,
                     "maxLength": 200,
-                    "description": "a file name inside the reports directory, e.g. ebr-2025.md",
+                    "description": "a file name inside the reports directory, e.g. ebr-2025.md or "
+                    "ebr-2025.html",
                 },
                 "format": {
-                    "enum": ["json", "csv", "markdown"],
+                    "enum": ["json", "csv", "markdown", "html"],
                     "description": "file format (default: from the file name's extension, else json)",
                 },
                 "max_rows": {
