@@ -20,6 +20,7 @@ from __future__ import annotations
 from testio.app import App, open
 from testio.config import Settings
 from testio.dates import DateRangeError
+from testio.domain.analytics import MetricsGroup, MetricsReport, MetricsScope
 from testio.domain.common import BugCounts, DataWarning, Health, Quality, RateSummary, Ref
 from testio.domain.products import ProductList, ProductSummary
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
@@ -53,6 +54,9 @@ __all__ = [
     "Health",
     "HealthReport",
     "InvalidArgumentError",
+    "MetricsGroup",
+    "MetricsReport",
+    "MetricsScope",
     "NotFoundInCacheError",
     "ProblemList",
     "ProductList",

@@ -4,7 +4,7 @@ saying which of a product's tests the cache lacks."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 
 import anyio
 
@@ -12,6 +12,7 @@ from testio.domain.common import DataWarning
 from testio.domain.sync import BugRefreshResult, SyncProgress
 from testio.errors import ApiError, ConfigError, SyncInProgressError
 from testio.repositories import Repositories
+from testio.repositories.report import ScopedTest
 from testio.services.base import BaseService
 
 log = logging.getLogger("testio.services")
@@ -100,3 +101,29 @@ async def missing_ranges(repos: Repositories, product_id: int) -> list[DataWarni
             "this answer.",
         )
     ]
+
+
+def incomplete(tests: Sequence[ScopedTest]) -> list[DataWarning]:
+    """Warnings naming the tests in scope whose bugs were never fetched or not fetched completely."""
+    never = tuple(t.id for t in tests if t.bugs_synced_at is None)
+    failed = tuple(t.id for t in tests if t.bugs_synced_at is not None and not t.bugs_complete)
+    warnings: list[DataWarning] = []
+    if never:
+        warnings.append(
+            DataWarning(
+                kind="incomplete",
+                message=f"The bugs of {len(never)} test(s) in scope have never been fetched; "
+                "their bugs are not counted. Run sync_data.",
+                test_ids=never[:50],
+            )
+        )
+    if failed:
+        warnings.append(
+            DataWarning(
+                kind="incomplete",
+                message=f"The bugs of {len(failed)} test(s) in scope could not be fetched "
+                "completely; their counts may be low (see get_problematic_tests).",
+                test_ids=failed[:50],
+            )
+        )
+    return warnings

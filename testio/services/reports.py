@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import testio.metrics as metrics
 from testio.dates import resolve_range
-from testio.domain.common import DataWarning, Quality, Ref
+from testio.domain.common import Quality, Ref
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
 from testio.errors import InvalidArgumentError, NotFoundInCacheError
 from testio.lifecycle import EXECUTED_STATUSES, TEST_STATUSES, normalise_testing_type
@@ -19,7 +19,7 @@ from testio.rendering.files import format_for, safe_report_path, write_private
 from testio.rendering.formats import render
 from testio.repositories.report import Bounds, ReportRepository, ScopedTest
 from testio.services.base import BaseService
-from testio.services.freshness import ProgressFn, missing_ranges, refresh_bugs
+from testio.services.freshness import ProgressFn, incomplete, missing_ranges, refresh_bugs
 
 DEFAULT_STATUSES: tuple[str, ...] = tuple(s for s in TEST_STATUSES if s in EXECUTED_STATUSES)
 
@@ -108,7 +108,7 @@ class ReportService(BaseService):
             )
             for t in in_scope
         ]
-        warnings += _incomplete(in_scope)
+        warnings += incomplete(in_scope)
         warnings += await missing_ranges(self.repos, product_id)
         report = EbrReport(
             scope=ReportScope(
@@ -136,31 +136,6 @@ class ReportService(BaseService):
         if max_rows is not None and len(rows) > max_rows:
             report = _capped(report, max_rows)
         return report
-
-
-def _incomplete(tests: Sequence[ScopedTest]) -> list[DataWarning]:
-    never = tuple(t.id for t in tests if t.bugs_synced_at is None)
-    failed = tuple(t.id for t in tests if t.bugs_synced_at is not None and not t.bugs_complete)
-    warnings: list[DataWarning] = []
-    if never:
-        warnings.append(
-            DataWarning(
-                kind="incomplete",
-                message=f"The bugs of {len(never)} test(s) in scope have never been fetched; "
-                "their bugs are not counted. Run sync_data.",
-                test_ids=never[:50],
-            )
-        )
-    if failed:
-        warnings.append(
-            DataWarning(
-                kind="incomplete",
-                message=f"The bugs of {len(failed)} test(s) in scope could not be fetched "
-                "completely; their counts may be low (see get_problematic_tests).",
-                test_ids=failed[:50],
-            )
-        )
-    return warnings
 
 
 def _data_as_of(tests: Sequence[ScopedTest], fallback: datetime | None) -> datetime | None:

@@ -71,3 +71,14 @@ async def test_without_a_token_the_app_answers_from_the_cache(synced: World) -> 
         async with app.products() as products:
             listing = await products.list_products()
     assert listing.total == len(synced.products())
+
+
+async def test_a_script_gets_grouped_metrics_from_the_analytics_service(synced: World) -> None:
+    """app.analytics() answers query_metrics with a MetricsReport whose groups add up."""
+    async with synced.app() as app, app.analytics() as analytics:
+        result = await analytics.query_metrics(["severity"], start_date="2026-01-01")
+    assert isinstance(result, testio.MetricsReport)
+    assert all(isinstance(g, testio.MetricsGroup) for g in result.groups)
+    assert sum(g.quality.bugs.total for g in result.groups) == result.summary.bugs.total
+    assert result.scope.start_date is not None
+    assert result.scope.group_by == ("severity",)
