@@ -1,4 +1,4 @@
-"""`testio report`: the EBR report of one product, printed for people."""
+"""`testio report`: the EBR report of one or several products, printed for people."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from testio.config import Settings
 from testio.dates import DateRangeError
 from testio.errors import TestioError
 from testio.rendering.formats import Format, render
+from testio.rendering.multi_formats import render_multi
 
 FORMATS: dict[str, Format] = {"table": "table", "md": "markdown", "json": "json", "csv": "csv"}
 
@@ -18,7 +19,7 @@ FORMATS: dict[str, Format] = {"table": "table", "md": "markdown", "json": "json"
 async def run_report(
     settings: Settings,
     *,
-    product_id: int,
+    product_ids: Sequence[int],
     start: str | None,
     end: str | None,
     statuses: Sequence[str] | None,
@@ -30,13 +31,20 @@ async def run_report(
     """Print the report; returns 0, or 1 with one sentence on `err` when it cannot be made."""
     try:
         async with app if app is not None else App(settings) as opened, opened.reports() as svc:
-            report = await svc.generate_ebr_report(
-                product_id, start_date=start, end_date=end, statuses=statuses, max_rows=None
-            )
+            if len(product_ids) == 1:
+                report = await svc.generate_ebr_report(
+                    product_ids[0], start_date=start, end_date=end, statuses=statuses, max_rows=None
+                )
+                text = render(report, FORMATS[fmt])
+            else:
+                report = await svc.generate_multi_product_ebr_report(
+                    product_ids, start_date=start, end_date=end, statuses=statuses, max_rows=None
+                )
+                text = render_multi(report, FORMATS[fmt])
     except (TestioError, DateRangeError) as exc:
         err.write(f"testio: {exc}\n")
         return 1
-    out.write(render(report, FORMATS[fmt]))
+    out.write(text)
     for warning in report.warnings if fmt in ("json", "csv") else ():
         err.write(f"warning: {warning.message}\n")
     return 0

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import testio.metrics as metrics
 from testio.dates import resolve_range
 from testio.domain.common import Quality, Ref
+from testio.domain.multi_reports import MultiProductEbrReport
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
 from testio.errors import InvalidArgumentError, NotFoundInCacheError
 from testio.lifecycle import EXECUTED_STATUSES, TEST_STATUSES, normalise_testing_type
 from testio.rendering.files import format_for, safe_report_path, write_private
 from testio.rendering.formats import render
+from testio.rendering.multi_formats import render_multi
 from testio.repositories.report import Bounds, ReportRepository, ScopedTest
 from testio.services.base import BaseService
 from testio.services.freshness import ProgressFn, incomplete, missing_ranges, refresh_bugs
@@ -135,6 +137,55 @@ class ReportService(BaseService):
             write_private(target, render(report, fmt))
         if max_rows is not None and len(rows) > max_rows:
             report = _capped(report, max_rows)
+        return report
+
+    async def generate_multi_product_ebr_report(
+        self,
+        product_ids: Sequence[int],
+        *,
+        start_date: str | None = None,
+        end_date: str | None = None,
+        statuses: Sequence[str] | None = None,
+        output_file: str | None = None,
+        format: str | None = None,
+        max_rows: int | None = 50,
+        progress: ProgressFn | None = None,
+    ) -> MultiProductEbrReport:
+        """The EBR of several products: each one's report, combined counts and a comparison.
+
+        `max_rows` caps each product's inline per-test rows; `output_file` gets all of them.
+        """
+        chosen = tuple(dict.fromkeys(product_ids))
+        if not chosen:
+            raise InvalidArgumentError("product_ids must name at least one product.")
+        for product_id in chosen:
+            if await self.repos.products.get(product_id) is None:
+                raise NotFoundInCacheError(
+                    f"No product {product_id} in the cache; call list_products to see the products."
+                )
+        target = None
+        fmt = "json"
+        if output_file is not None:
+            target = safe_report_path(self.settings.reports_dir, output_file)
+            fmt = format_for(output_file, format)
+        sections = [
+            await self.generate_ebr_report(
+                product_id,
+                start_date=start_date,
+                end_date=end_date,
+                statuses=statuses,
+                max_rows=None,
+                progress=progress,
+            )
+            for product_id in chosen
+        ]
+        report = MultiProductEbrReport.from_sections(
+            sections, output_file=str(target) if target else None
+        )
+        if target is not None:
+            write_private(target, render_multi(report, fmt))
+        if max_rows is not None:
+            report = attrs.evolve(report, products=tuple(_capped(s, max_rows) for s in sections))
         return report
 
 
