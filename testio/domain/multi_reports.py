@@ -57,9 +57,17 @@ class MultiProductEbrReport:
 
     @classmethod
     def from_sections(
-        cls, sections: Sequence[EbrReport], *, output_file: str | None = None
+        cls,
+        sections: Sequence[EbrReport],
+        *,
+        output_file: str | None = None,
+        warnings: Sequence[DataWarning] = (),
     ) -> MultiProductEbrReport:
-        """Combine one-product reports on the same scope (products hold disjoint tests)."""
+        """Combine one-product reports on the same scope (products hold disjoint tests).
+
+        `warnings` concern all products (such as a refresh that failed); each section's own
+        warnings follow, named by product.
+        """
         if not sections:
             raise ValueError("A multi-product report needs at least one product's report.")
         first = sections[0].scope
@@ -90,10 +98,13 @@ class MultiProductEbrReport:
             products=tuple(sections),
             output_file=output_file,
             data_as_of=min(synced) if synced else None,
-            warnings=tuple(
-                attrs.evolve(w, message=f"{s.scope.product.title}: {w.message}")
-                for s in sections
-                for w in s.warnings
+            warnings=(
+                *warnings,
+                *(
+                    attrs.evolve(w, message=f"{s.scope.product.title}: {w.message}")
+                    for s in sections
+                    for w in s.warnings
+                ),
             ),
         )
 

@@ -79,7 +79,7 @@ class AnalyticsService(BaseService):
                 f"Cannot sort by {sort_by!r}; use one of {', '.join(SORT_KEYS)}."
             )
         direction: Order = _order(order, sort_by)
-        chosen = _statuses(statuses)
+        chosen = scope_statuses(statuses)
         products = await self._products(product_ids)
         dates = resolve_range(start_date, end_date, today=self.now().date())
         scope = AnalyticsScope(
@@ -213,7 +213,8 @@ def _dimensions(group_by: Sequence[str]) -> tuple[Dimension, ...]:
     return chosen  # pyright: ignore[reportReturnType]  # narrowed by the check above
 
 
-def _statuses(statuses: Sequence[str] | None) -> tuple[str, ...]:
+def scope_statuses(statuses: Sequence[str] | None) -> tuple[str, ...]:
+    """The statuses in scope in lifecycle order: those given (checked), else the executed ones."""
     unknown = sorted(set(statuses or ()) - set(TEST_STATUSES))
     if unknown:
         raise InvalidArgumentError(

@@ -19,7 +19,9 @@ from testio.lifecycle import EXECUTED_STATUSES, TEST_STATUSES, normalise_testing
 from testio.rendering.files import format_for, safe_report_path, write_private
 from testio.rendering.formats import render
 from testio.rendering.multi_formats import render_multi
+from testio.repositories.analytics import AnalyticsRepository, AnalyticsScope
 from testio.repositories.report import Bounds, ReportRepository, ScopedTest
+from testio.services.analytics import scope_statuses
 from testio.services.base import BaseService
 from testio.services.freshness import ProgressFn, incomplete, missing_ranges, refresh_bugs
 
@@ -57,8 +59,12 @@ class ReportService(BaseService):
         format: str | None = None,
         max_rows: int | None = 50,
         progress: ProgressFn | None = None,
+        refresh: bool = True,
     ) -> EbrReport:
-        """The EBR report of one product's tests in scope; `output_file` also writes all rows."""
+        """The EBR report of one product's tests in scope; `output_file` also writes all rows.
+
+        `refresh=False` answers from the cache as it is (for a caller that refreshed already).
+        """
         product = await self.repos.products.get(product_id)
         if product is None:
             raise NotFoundInCacheError(
@@ -85,8 +91,9 @@ class ReportService(BaseService):
             end_to=scope.end_instant if scope else None,
         )
         in_scope = await self.report_repo.tests_in_scope(bounds)
-        warnings = await refresh_bugs(self, [t.id for t in in_scope], progress=progress)
-        if in_scope and self.has_client:  # the refresh changed bugs_synced_at: read it again
+        due = [t.id for t in in_scope] if refresh else []
+        warnings = await refresh_bugs(self, due, progress=progress)
+        if due and self.has_client:  # the refresh changed bugs_synced_at: read it again
             in_scope = await self.report_repo.tests_in_scope(bounds)
         groups = await self.report_repo.bug_groups(bounds)
         severity = await self.report_repo.severity_counts(bounds)
@@ -168,6 +175,17 @@ class ReportService(BaseService):
         if output_file is not None:
             target = safe_report_path(self.settings.reports_dir, output_file)
             fmt = format_for(output_file, format)
+        # One refresh for all products, so a slow API costs one refresh timeout, not one each.
+        dates = resolve_range(start_date, end_date, today=self.now().date())
+        in_scope = await AnalyticsRepository(self.session).tests_in_scope(
+            AnalyticsScope(
+                product_ids=chosen,
+                statuses=scope_statuses(statuses),
+                end_from=dates.start_instant if dates else None,
+                end_to=dates.end_instant if dates else None,
+            )
+        )
+        warnings = await refresh_bugs(self, [t.id for t in in_scope], progress=progress)
         sections = [
             await self.generate_ebr_report(
                 product_id,
@@ -175,12 +193,12 @@ class ReportService(BaseService):
                 end_date=end_date,
                 statuses=statuses,
                 max_rows=None,
-                progress=progress,
+                refresh=False,
             )
             for product_id in chosen
         ]
         report = MultiProductEbrReport.from_sections(
-            sections, output_file=str(target) if target else None
+            sections, output_file=str(target) if target else None, warnings=warnings
         )
         if target is not None:
             write_private(target, render_multi(report, fmt))

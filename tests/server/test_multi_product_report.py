@@ -7,16 +7,19 @@ import io
 import json
 import os
 import stat
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 
 from testio import metrics
+from testio.sandbox import Faults
 from tests.server.conftest import Connect
 from tests.server.test_tools import call, call_error
-from tests.world import World
+from tests.world import NOW, World
 
 BUCKETS = ("active_accepted", "auto_accepted", "rejected", "open", "other", "known")
 SCOPES: list[dict[str, Any]] = [
@@ -158,3 +161,27 @@ def test_output_schema_describes_both_shapes_with_an_object_root() -> None:
     required = [set(option["required"]) for option in schema["anyOf"]]
     assert {"scope", "summary", "tests"} <= required[0]
     assert {"combined", "comparison", "products"} <= required[1]
+
+
+@pytest.mark.parametrize(
+    ("tool", "extra"),
+    [("generate_ebr_report", {}), ("query_metrics", {"group_by": ["product"]})],
+)
+async def test_a_slow_api_costs_several_products_one_refresh_timeout(
+    synced: World, tool: str, extra: dict[str, Any]
+) -> None:
+    """Bugs of every product are refreshed together: one bounded wait and one stale warning."""
+    from testio.server import build_server
+
+    synced.sandbox.set_faults(Faults(latency_ms=(3000.0, 3000.0)))
+    later = NOW + timedelta(hours=2)  # past the bug TTL: the changing tests' bugs are due
+    server = build_server(
+        app_factory=lambda: synced.app(at=lambda: later, refresh_timeout_s=0.3),
+        background_refresh=False,
+    )
+    async with Client(server, mode="legacy") as mcp:
+        with anyio.fail_after(2.5):
+            data = await call(mcp, tool, {"product_ids": product_ids(synced), **extra})
+    stale = [w for w in data["warnings"] if w["kind"] == "stale"]
+    assert len(stale) == 1
+    assert "within 0.3 s" in stale[0]["message"]
