@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import ColumnElement, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -84,8 +84,21 @@ class AnalyticsRepository:
             "%Y-%m", column
         )  # the cache stores naive UTC, so this is the UTC month
 
-    async def tests_in_scope(self, scope: AnalyticsScope) -> list[ScopedTest]:
-        """The tests in scope with the freshness of their bugs."""
+    async def test_ids(self, scope: AnalyticsScope) -> list[int]:
+        """The ids of the tests in scope."""
+        return list(await self.session.scalars(select(TestRow.id).where(*self._where(scope))))
+
+    async def freshness(self, scope: AnalyticsScope) -> tuple[int, datetime | None]:
+        """How many tests are in scope, and the oldest time their bugs were fetched."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(TestRow.bugs_synced_at)).where(*self._where(scope))
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def unfinished(self, scope: AnalyticsScope) -> list[ScopedTest]:
+        """The tests in scope whose bugs were never fetched, or not completely."""
         rows = await self.session.execute(
             select(
                 TestRow.id,
@@ -95,7 +108,10 @@ class AnalyticsRepository:
                 TestRow.end_at,
                 TestRow.bugs_synced_at,
                 TestRow.bugs_complete,
-            ).where(*self._where(scope))
+            ).where(
+                *self._where(scope),
+                or_(TestRow.bugs_synced_at.is_(None), TestRow.bugs_complete.is_(False)),
+            )
         )
         return [ScopedTest(*row) for row in rows]
 

@@ -33,7 +33,12 @@ from testio.errors import InvalidArgumentError, NotFoundInCacheError
 from testio.lifecycle import EXECUTED_STATUSES, TEST_STATUSES, normalise_testing_type
 from testio.repositories.analytics import AnalyticsRepository, AnalyticsScope, Key
 from testio.services.base import BaseService
-from testio.services.freshness import ProgressFn, incomplete, missing_ranges, refresh_bugs
+from testio.services.freshness import (
+    ProgressFn,
+    incomplete,
+    missing_ranges_by_product,
+    refresh_bugs,
+)
 
 Order = Literal["asc", "desc"]
 _RATE_KEYS = frozenset(SORT_KEYS) - {"bugs", "tests", "group"}
@@ -88,10 +93,10 @@ class AnalyticsService(BaseService):
             end_from=dates.start_instant if dates else None,
             end_to=dates.end_instant if dates else None,
         )
-        in_scope = await self.analytics_repo.tests_in_scope(scope)
-        warnings = await refresh_bugs(self, [t.id for t in in_scope], progress=progress)
-        if in_scope and self.has_client:  # the refresh changed bugs_synced_at: read it again
-            in_scope = await self.analytics_repo.tests_in_scope(scope)
+        repo = self.analytics_repo
+        due = await repo.test_ids(scope) if self.has_client else []
+        warnings = await refresh_bugs(self, due, progress=progress)
+        tests_in_scope, oldest = await repo.freshness(scope)
         groups = await self._groups(scope, dimensions, {p.id: p.title for p in products})
         total = sum((counts for _, counts in groups.values()), metrics.BucketCounts())
         rows = _sorted(
@@ -100,15 +105,15 @@ class AnalyticsService(BaseService):
             direction,
         )
         shown = rows if limit is None else rows[:limit]
-        warnings += incomplete(in_scope)
+        warnings += incomplete(await repo.unfinished(scope))
+        missing = await missing_ranges_by_product(self.repos, [p.id for p in products])
         for product in products:
             warnings += [
                 DataWarning(
                     kind=w.kind, message=f"{product.title}: {w.message}", test_ids=w.test_ids
                 )
-                for w in await missing_ranges(self.repos, product.id)
+                for w in missing.get(product.id, ())
             ]
-        synced = [t.bugs_synced_at for t in in_scope if t.bugs_synced_at is not None]
         return MetricsReport(
             scope=MetricsScope(
                 products=tuple(products),
@@ -117,7 +122,7 @@ class AnalyticsService(BaseService):
                 statuses=chosen,
                 group_by=dimensions,
             ),
-            tests_in_scope=len(in_scope),
+            tests_in_scope=tests_in_scope,
             summary=Quality.from_buckets(total),
             groups=tuple(shown),
             groups_total=len(rows),
@@ -125,7 +130,7 @@ class AnalyticsService(BaseService):
             groups_omitted=len(rows) - len(shown),
             sort_by=sort_by,  # pyright: ignore[reportArgumentType]  # checked against SORT_KEYS above
             order=direction,
-            data_as_of=min(synced) if synced else await self._products_synced(products),
+            data_as_of=oldest or await self._products_synced(products),
             warnings=tuple(warnings),
         )
 

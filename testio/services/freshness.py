@@ -4,10 +4,11 @@ saying which of a product's tests the cache lacks."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 import anyio
 
+from testio.cache.models import ProblemRow
 from testio.domain.common import DataWarning
 from testio.domain.sync import BugRefreshResult, SyncProgress
 from testio.errors import ApiError, ConfigError, SyncInProgressError
@@ -89,7 +90,23 @@ async def refresh_bugs(
 async def missing_ranges(repos: Repositories, product_id: int) -> list[DataWarning]:
     """A warning when the API fails to return some of the product's tests (open list problems)."""
     problems = await repos.problems.list_problems(product_id=product_id)
-    ranges = [p for p in problems if p.kind == "test_page"]
+    return _missing(p for p in problems if p.kind == "test_page")
+
+
+async def missing_ranges_by_product(
+    repos: Repositories, product_ids: Collection[int]
+) -> dict[int, list[DataWarning]]:
+    """`missing_ranges` of several products, read in one query."""
+    ranges: dict[int, list[ProblemRow]] = {}
+    for problem in await repos.problems.list_problems():
+        product_id = problem.product_id
+        if problem.kind == "test_page" and product_id is not None and product_id in product_ids:
+            ranges.setdefault(product_id, []).append(problem)
+    return {product_id: _missing(found) for product_id, found in ranges.items()}
+
+
+def _missing(ranges: Iterable[ProblemRow]) -> list[DataWarning]:
+    ranges = list(ranges)
     if not ranges:
         return []
     missing = sum((p.offset_end or 0) - (p.offset_start or 0) for p in ranges)

@@ -177,7 +177,7 @@ class ReportService(BaseService):
             fmt = format_for(output_file, format)
         # One refresh for all products, so a slow API costs one refresh timeout, not one each.
         dates = resolve_range(start_date, end_date, today=self.now().date())
-        in_scope = await AnalyticsRepository(self.session).tests_in_scope(
+        in_scope = await AnalyticsRepository(self.session).test_ids(
             AnalyticsScope(
                 product_ids=chosen,
                 statuses=scope_statuses(statuses),
@@ -185,7 +185,7 @@ class ReportService(BaseService):
                 end_to=dates.end_instant if dates else None,
             )
         )
-        warnings = await refresh_bugs(self, [t.id for t in in_scope], progress=progress)
+        warnings = await refresh_bugs(self, in_scope, progress=progress)
         sections = [
             await self.generate_ebr_report(
                 product_id,

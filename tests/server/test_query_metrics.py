@@ -10,6 +10,7 @@ from mcp import Client
 
 from testio.domain.analytics import DIMENSIONS, TEST_DIMENSIONS
 from testio.lifecycle import TEST_STATUSES
+from testio.sandbox import Faults
 from tests.server.conftest import Connect
 from tests.server.test_tools import call, call_error, visible_tests
 from tests.world import World
@@ -204,3 +205,20 @@ async def test_bad_arguments_are_one_sentence_tool_errors(
     async with Client(synced.server(), mode="legacy") as mcp:
         message = await call_error(mcp, "query_metrics", args)
     assert fragment in message
+
+
+async def test_tests_whose_bugs_could_not_be_fetched_are_named_in_warnings(world: World) -> None:
+    """A test whose bug fetch fails is in scope with no bugs, and a warning names it."""
+    executed = {"running", "locked", "archived"}
+    failing = next(
+        t
+        for p in world.products()
+        for t in visible_tests(p)
+        if t["status"] in executed and t["bugs"]
+    )
+    world.sandbox.set_faults(Faults(fail_bug_batches_for=frozenset({failing["id"]})))
+    await world.sync()
+    async with Client(world.server(), mode="legacy") as mcp:
+        data = await call(mcp, "query_metrics", {"group_by": ["product"]})
+    named = [w for w in data["warnings"] if w["kind"] == "incomplete"]
+    assert [w["test_ids"] for w in named] == [[failing["id"]]]
