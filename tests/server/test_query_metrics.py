@@ -222,3 +222,12 @@ async def test_tests_whose_bugs_could_not_be_fetched_are_named_in_warnings(world
         data = await call(mcp, "query_metrics", {"group_by": ["product"]})
     named = [w for w in data["warnings"] if w["kind"] == "incomplete"]
     assert [w["test_ids"] for w in named] == [[failing["id"]]]
+
+
+async def test_a_scope_without_tests_has_no_groups_and_null_rates(synced: World) -> None:
+    """Nothing in scope is an answer with no groups, zero counts and null rates, not an error."""
+    async with Client(synced.server(), mode="legacy") as mcp:
+        data = await call(mcp, "query_metrics", {"group_by": ["month"], "start_date": "2030-01-01"})
+    assert (data["tests_in_scope"], data["groups_total"], data["groups"]) == (0, 0, [])
+    assert data["summary"]["bugs"]["total"] == 0
+    assert set(data["summary"]["rates"].values()) == {None}
