@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from testio.domain.multi_reports import MultiProductEbrReport
+from testio.errors import InvalidArgumentError
 from testio.rendering.formats import Format
 from testio.rendering.multi_csv import render_multi_csv
 from testio.rendering.multi_markdown import render_multi_markdown
@@ -20,4 +21,8 @@ def render_multi(report: MultiProductEbrReport, fmt: Format) -> str:
         return render_multi_csv(report)
     if fmt == "markdown":
         return render_multi_markdown(report)
-    return render_multi_table(report)
+    if fmt == "table":
+        return render_multi_table(report)
+    raise InvalidArgumentError(  # a format added for one-product reports only
+        f"A multi-product report cannot be written as {fmt}; use json, csv or markdown."
+    )
