@@ -21,6 +21,8 @@ WARM = tuple(f"{tool} warm {stat}" for tool in WARM_TOOLS for stat in ("median",
 CACHED_REQUESTS = "get_test_status API requests"
 REPORT_MEDIUM = "generate_ebr_report, 1 year, medium"
 REPORT_LARGE = "generate_ebr_report, whole history, large"
+METRICS_LARGE = "query_metrics, whole history, large"
+MULTI_REPORT_LARGE = "generate_ebr_report, every product, large"
 
 SERVE_FIGURES = (*WARM, CACHED_REQUESTS, REPORT_MEDIUM)
 
@@ -161,3 +163,38 @@ def _year_report(product: TruthProduct) -> dict[str, Any]:
         return {"product_id": product.id}
     start, end = one_year_to(newest)
     return {"product_id": product.id, "start_date": start, "end_date": end}
+
+
+def large_analytics_figures(
+    env: Mapping[str, str], product_ids: list[int], calls: int
+) -> list[Figure]:
+    """Warm grouped metrics over every product's whole history, and the every-product EBR."""
+    metrics_args: dict[str, Any] = {"group_by": ["product", "severity"], "limit": 1000}
+    report_args: dict[str, Any] = {"product_ids": product_ids, "max_rows": 0}
+
+    async def body(client: Client) -> list[Figure]:
+        grouped = await time_calls(client, "query_metrics", metrics_args, warmup=2, calls=calls)
+        sample = await call(client, "query_metrics", metrics_args)
+        multi = await time_calls(client, "generate_ebr_report", report_args, warmup=1, calls=calls)
+        report = await call(client, "generate_ebr_report", report_args)
+        return [
+            Figure(
+                METRICS_LARGE,
+                median(grouped.ms),
+                "ms",
+                500.0,
+                f"median of {len(grouped.ms)} warm calls (max {max(grouped.ms):.0f} ms), "
+                f"{metrics_args['group_by']}: {sample.get('groups_total')} groups over "
+                f"{sample.get('tests_in_scope'):,} tests",
+            ),
+            Figure(
+                MULTI_REPORT_LARGE,
+                median(multi.ms),
+                "ms",
+                1500.0,
+                f"median of {len(multi.ms)} warm calls (max {max(multi.ms):.0f} ms) on all "
+                f"{len(product_ids)} products: {report.get('tests_in_scope'):,} tests in scope",
+            ),
+        ]
+
+    return _with_server(env, body)

@@ -33,7 +33,12 @@ MEDIUM_FIGURES = (
     serve_figures.STARTUP,
     *serve_figures.SERVE_FIGURES,
 )
-LARGE_FIGURES = (sync_figures.RSS_LARGE, serve_figures.REPORT_LARGE)
+LARGE_FIGURES = (
+    sync_figures.RSS_LARGE,
+    serve_figures.REPORT_LARGE,
+    serve_figures.METRICS_LARGE,
+    serve_figures.MULTI_REPORT_LARGE,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -219,6 +224,12 @@ class Suite:
                 "whole-history report on large",
                 [serve_figures.REPORT_LARGE],
                 lambda: [serve_figures.large_report_figure(env, product, calls)],
+            )
+            ids = [p.id for p in account.products]
+            self.step(
+                "grouped metrics and every-product report on large",
+                [serve_figures.METRICS_LARGE, serve_figures.MULTI_REPORT_LARGE],
+                lambda: serve_figures.large_analytics_figures(env, ids, calls),
             )
 
     def run_part(self, what: str, part: Callable[[Workspace], None], workspace: Workspace) -> None:

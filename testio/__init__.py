@@ -20,7 +20,13 @@ from __future__ import annotations
 from testio.app import App, open
 from testio.config import Settings
 from testio.dates import DateRangeError
+from testio.domain.analytics import MetricsGroup, MetricsReport, MetricsScope
 from testio.domain.common import BugCounts, DataWarning, Health, Quality, RateSummary, Ref
+from testio.domain.multi_reports import (
+    MultiProductEbrReport,
+    MultiProductScope,
+    ProductComparison,
+)
 from testio.domain.products import ProductList, ProductSummary
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
 from testio.domain.stats import DatabaseStats, HealthReport, ProblemList, SyncHistory
@@ -53,8 +59,14 @@ __all__ = [
     "Health",
     "HealthReport",
     "InvalidArgumentError",
+    "MetricsGroup",
+    "MetricsReport",
+    "MetricsScope",
+    "MultiProductEbrReport",
+    "MultiProductScope",
     "NotFoundInCacheError",
     "ProblemList",
+    "ProductComparison",
     "ProductList",
     "ProductSummary",
     "Quality",

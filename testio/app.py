@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from testio.client.api import TestIOClient
+    from testio.services.analytics import AnalyticsService
     from testio.services.health import HealthService
     from testio.services.products import ProductService
     from testio.services.reports import ReportService
@@ -167,6 +168,12 @@ class App:
         from testio.services.reports import ReportService
 
         return ReportService(self.session_factory, self.client, **self._kwargs())
+
+    def analytics(self) -> AnalyticsService:
+        """A service for grouped metrics (use it with `async with`)."""
+        from testio.services.analytics import AnalyticsService
+
+        return AnalyticsService(self.session_factory, self.client, **self._kwargs())
 
     def sync(self) -> SyncService:
         """A sync service for one run (use it with `async with`)."""

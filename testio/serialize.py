@@ -55,9 +55,17 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def schema_for(cls: type) -> JSON:
-    """The JSON Schema (draft 2020-12) of `to_jsonable(instance of cls)`."""
-    return _schema(cls)
+def schema_for(cls: Any) -> JSON:
+    """The JSON Schema (draft 2020-12) of `to_jsonable(instance of cls)`.
+
+    A union of attrs classes is an object that matches one of them (`anyOf`), so a tool's
+    output schema keeps an object at its root.
+    """
+    schema = _schema(cls)
+    options: list[JSON] = schema.get("anyOf", [])
+    if options and all(o.get("type") == "object" for o in options):
+        return {"type": "object", **schema}
+    return schema
 
 
 def _schema(tp: Any) -> JSON:

@@ -67,6 +67,11 @@ def _summary(name: str, data: dict[str, Any]) -> str:
         )
     if name == "sync_data":
         return f"{data['status']}: {data['tests_new']} new tests, {data['bugs_upserted']} bugs written, {data['requests']} requests"
+    if name == "query_metrics":
+        groups = ", ".join(
+            f"{g['severity']} {g['quality']['bugs']['total']}" for g in data["groups"]
+        )
+        return f"{data['groups_total']} severity groups over {data['tests_in_scope']} tests; top: {groups}"
     if name == "get_triage_log":
         return f"{data['total']} triage writes recorded (writes are off in the demo)"
     return _short(data)
@@ -140,6 +145,9 @@ async def run_demo(*, size: str = "medium", seed: int = 1, out: TextIO = sys.std
                     await _call(client, out, "get_sync_history", {"limit": 3})
                     await _call(client, out, "get_problematic_tests", {})
                     await _call(client, out, "sync_data", {})
+                    await _call(
+                        client, out, "query_metrics", {"group_by": ["severity"], "limit": 3}
+                    )
                     await _call(client, out, "get_triage_log", {"limit": 5})
                     bad = await client.call_tool("list_tests", {"product_id": "not-a-number"})
                     text = (

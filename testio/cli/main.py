@@ -37,8 +37,16 @@ def _parser() -> argparse.ArgumentParser:
         help="only this product (repeatable)",
     )
 
-    report = sub.add_parser("report", help="print the EBR report of a product")
-    report.add_argument("--product", type=int, required=True, metavar="ID")
+    report = sub.add_parser("report", help="print the EBR report of one or several products")
+    report.add_argument(
+        "--product",
+        type=int,
+        action="append",
+        dest="products",
+        required=True,
+        metavar="ID",
+        help="the product (repeat it for a multi-product report)",
+    )
     report.add_argument(
         "--from", dest="start", metavar="DATE", help="YYYY-MM-DD or a phrase such as 'last quarter'"
     )
@@ -146,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 run_report(
                     Settings.from_env(),
-                    product_id=args.product,
+                    product_ids=args.products,
                     start=args.start,
                     end=args.end,
                     statuses=args.statuses,

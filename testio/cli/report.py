@@ -1,4 +1,4 @@
-"""`testio report`: the EBR report of one product, printed for people or written to a file."""
+"""`testio report`: the EBR report of one or several products, printed or written to a file."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from typing import TextIO
 from testio.app import App
 from testio.config import Settings
 from testio.dates import DateRangeError
+from testio.domain.multi_reports import MultiProductEbrReport
+from testio.domain.reports import EbrReport
 from testio.errors import TestioError
 from testio.rendering.formats import Format, render
+from testio.rendering.multi_formats import render_multi
 
 FORMATS: dict[str, Format] = {
     "table": "table",
@@ -24,7 +27,7 @@ FORMATS: dict[str, Format] = {
 async def run_report(
     settings: Settings,
     *,
-    product_id: int,
+    product_ids: Sequence[int],
     start: str | None,
     end: str | None,
     statuses: Sequence[str] | None,
@@ -36,8 +39,9 @@ async def run_report(
 ) -> int:
     """Print the report, or write it to `out_file` in the reports directory.
 
-    Returns 0, or 1 with one sentence on `err` when it cannot be made. A file's format is
-    `fmt`, else its extension's; the terminal table has no file form.
+    One product gives its report; several give their comparison, combined section and each
+    product's report. Returns 0, or 1 with one sentence on `err` when it cannot be made. A
+    file's format is `fmt`, else its extension's; the terminal table has no file form.
     """
     if out_file is not None and fmt == "table":
         err.write(
@@ -46,25 +50,44 @@ async def run_report(
         )
         return 1
     chosen = FORMATS[fmt] if fmt is not None else None
+    report: EbrReport | MultiProductEbrReport
     try:
         async with app if app is not None else App(settings) as opened, opened.reports() as svc:
-            report = await svc.generate_ebr_report(
-                product_id,
-                start_date=start,
-                end_date=end,
-                statuses=statuses,
-                output_file=out_file,
-                format=chosen,
-                max_rows=None,
-            )
+            if len(product_ids) == 1:
+                report = await svc.generate_ebr_report(
+                    product_ids[0],
+                    start_date=start,
+                    end_date=end,
+                    statuses=statuses,
+                    output_file=out_file,
+                    format=chosen,
+                    max_rows=None,
+                )
+            else:
+                report = await svc.generate_multi_product_ebr_report(
+                    product_ids,
+                    start_date=start,
+                    end_date=end,
+                    statuses=statuses,
+                    output_file=out_file,
+                    format=chosen,
+                    max_rows=None,
+                )
+            text = None if report.output_file is not None else _text(report, chosen or "table")
     except (TestioError, DateRangeError) as exc:
         err.write(f"testio: {exc}\n")
         return 1
-    if report.output_file is not None:
+    if text is None:
         out.write(f"Wrote {report.output_file} ({report.tests_in_scope} tests).\n")
     else:
-        out.write(render(report, chosen or "table"))
+        out.write(text)
     if report.output_file is not None or chosen in ("json", "csv", "html"):
         for warning in report.warnings:
             err.write(f"warning: {warning.message}\n")
     return 0
+
+
+def _text(report: EbrReport | MultiProductEbrReport, fmt: Format) -> str:
+    if isinstance(report, MultiProductEbrReport):
+        return render_multi(report, fmt)
+    return render(report, fmt)

@@ -1,63 +1,47 @@
-"""Several products' EBR reports on one HTML page: a comparison first, then one section each."""
+"""The comparison table and scope line every multi-product format shares."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
-
-from testio.domain.reports import EbrReport
-from testio.rendering.charts import grouped_bar_chart
-from testio.rendering.html import HEALTH_COLOURS, number, page, product_section
+from testio.domain.common import Health, RateSummary
+from testio.domain.multi_reports import MultiProductEbrReport
 from testio.rendering.labels import RATE_LABELS, percent
 
-COMPARED = (
-    ("overall_acceptance_rate", "Overall acceptance", "#2b6cb0"),
-    ("active_acceptance_rate", "Active acceptance", "#1e7b34"),
-    ("rejection_rate", "Rejection", "#b42318"),
-    ("review_rate", "Review", "#6d28d9"),
-)
+COMPARISON_HEADER = ("Product", "Tests", "Bugs", *[label for _, label in RATE_LABELS], "Health")
 
 
-def render_comparison(reports: Sequence[EbrReport]) -> str:
-    """One page: rates of every product side by side, a comparison table, then each product."""
-    names = [r.scope.product.title for r in reports]
-    chart = grouped_bar_chart(
-        "Rates by product",
-        names,
-        [
-            (label, [_percent_value(getattr(r.summary.rates, key)) for r in reports])
-            for key, label, _ in COMPARED
-        ],
-        [colour for _, _, colour in COMPARED],
+def _cells(name: str, tests: int, bugs: int, rates: RateSummary, health: Health) -> list[str]:
+    return [
+        name,
+        str(tests),
+        str(bugs),
+        *[percent(getattr(rates, key)) for key, _ in RATE_LABELS],
+        health.overall,
+    ]
+
+
+def comparison_rows(report: MultiProductEbrReport) -> list[list[str]]:
+    """The comparison table's cells: one row per product, then the combined row."""
+    rows = [
+        _cells(f"{c.product.title} ({c.product.id})", c.tests_in_scope, c.bugs, c.rates, c.health)
+        for c in report.comparison
+    ]
+    combined = report.combined
+    rows.append(
+        _cells(
+            "Combined",
+            report.tests_in_scope,
+            combined.bugs.total,
+            combined.rates,
+            combined.health,
+        )
     )
-    head = "".join(f'<th class="n">{escape(label)}</th>' for _, label in RATE_LABELS)
-    rows = "".join(_row(r) for r in reports)
-    comparison = (
-        '<section class="comparison">\n<h1>EBR report: '
-        f"{escape(', '.join(names))}</h1>\n"
-        f'<figure class="wide" data-chart="comparison">{chart}'
-        "<figcaption>Each product's rates over its own tests in scope.</figcaption></figure>\n"
-        '<table><thead><tr><th>Product</th><th class="n">Tests</th><th class="n">Bugs</th>'
-        f"<th>Health</th>{head}</tr></thead><tbody>{rows}</tbody></table>\n</section>"
-    )
-    return page(
-        f"EBR report: {', '.join(names)}",
-        [comparison, *(product_section(r) for r in reports)],
-    )
+    return rows
 
 
-def _percent_value(rate: float | None) -> float | None:
-    return None if rate is None else rate * 100
-
-
-def _row(report: EbrReport) -> str:
-    s = report.summary
-    level = s.health.overall
-    rates = "".join(
-        f'<td class="n">{percent(getattr(s.rates, key))}</td>' for key, _ in RATE_LABELS
-    )
-    return (
-        f'<tr data-product-id="{report.scope.product.id}"><td>{escape(report.scope.product.title)}</td>'
-        f'<td class="n">{number(report.tests_in_scope)}</td><td class="n">{number(s.bugs.total)}</td>'
-        f'<td style="color: {HEALTH_COLOURS[level]}; font-weight: 600">{level}</td>{rates}</tr>'
-    )
+def multi_scope_line(report: MultiProductEbrReport) -> str:
+    """Products, date range and statuses in one line."""
+    scope = report.scope
+    start = scope.start_date.isoformat() if scope.start_date else "the beginning"
+    end = scope.end_date.isoformat() if scope.end_date else "now"
+    products = ", ".join(f"{p.title} ({p.id})" for p in scope.products)
+    return f"{products}; tests ending {start} to {end}, statuses: {', '.join(scope.statuses)}"

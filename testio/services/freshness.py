@@ -4,14 +4,16 @@ saying which of a product's tests the cache lacks."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 import anyio
 
+from testio.cache.models import ProblemRow
 from testio.domain.common import DataWarning
 from testio.domain.sync import BugRefreshResult, SyncProgress
 from testio.errors import ApiError, ConfigError, SyncInProgressError
 from testio.repositories import Repositories
+from testio.repositories.report import ScopedTest
 from testio.services.base import BaseService
 
 log = logging.getLogger("testio.services")
@@ -88,7 +90,23 @@ async def refresh_bugs(
 async def missing_ranges(repos: Repositories, product_id: int) -> list[DataWarning]:
     """A warning when the API fails to return some of the product's tests (open list problems)."""
     problems = await repos.problems.list_problems(product_id=product_id)
-    ranges = [p for p in problems if p.kind == "test_page"]
+    return _missing(p for p in problems if p.kind == "test_page")
+
+
+async def missing_ranges_by_product(
+    repos: Repositories, product_ids: Collection[int]
+) -> dict[int, list[DataWarning]]:
+    """`missing_ranges` of several products, read in one query."""
+    ranges: dict[int, list[ProblemRow]] = {}
+    for problem in await repos.problems.list_problems():
+        product_id = problem.product_id
+        if problem.kind == "test_page" and product_id is not None and product_id in product_ids:
+            ranges.setdefault(product_id, []).append(problem)
+    return {product_id: _missing(found) for product_id, found in ranges.items()}
+
+
+def _missing(ranges: Iterable[ProblemRow]) -> list[DataWarning]:
+    ranges = list(ranges)
     if not ranges:
         return []
     missing = sum((p.offset_end or 0) - (p.offset_start or 0) for p in ranges)
@@ -100,3 +118,29 @@ async def missing_ranges(repos: Repositories, product_id: int) -> list[DataWarni
             "this answer.",
         )
     ]
+
+
+def incomplete(tests: Sequence[ScopedTest]) -> list[DataWarning]:
+    """Warnings naming the tests in scope whose bugs were never fetched or not fetched completely."""
+    never = tuple(t.id for t in tests if t.bugs_synced_at is None)
+    failed = tuple(t.id for t in tests if t.bugs_synced_at is not None and not t.bugs_complete)
+    warnings: list[DataWarning] = []
+    if never:
+        warnings.append(
+            DataWarning(
+                kind="incomplete",
+                message=f"The bugs of {len(never)} test(s) in scope have never been fetched; "
+                "their bugs are not counted. Run sync_data.",
+                test_ids=never[:50],
+            )
+        )
+    if failed:
+        warnings.append(
+            DataWarning(
+                kind="incomplete",
+                message=f"The bugs of {len(failed)} test(s) in scope could not be fetched "
+                "completely; their counts may be low (see get_problematic_tests).",
+                test_ids=failed[:50],
+            )
+        )
+    return warnings

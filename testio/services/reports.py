@@ -11,15 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import testio.metrics as metrics
 from testio.dates import resolve_range
-from testio.domain.common import DataWarning, Quality, Ref
+from testio.domain.common import Quality, Ref
+from testio.domain.multi_reports import MultiProductEbrReport
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
 from testio.errors import InvalidArgumentError, NotFoundInCacheError
 from testio.lifecycle import EXECUTED_STATUSES, TEST_STATUSES, normalise_testing_type
 from testio.rendering.files import format_for, safe_report_path, write_private
 from testio.rendering.formats import render
+from testio.rendering.multi_formats import render_multi
+from testio.repositories.analytics import AnalyticsRepository, AnalyticsScope
 from testio.repositories.report import Bounds, ReportRepository, ScopedTest
+from testio.services.analytics import scope_statuses
 from testio.services.base import BaseService
-from testio.services.freshness import ProgressFn, missing_ranges, refresh_bugs
+from testio.services.freshness import ProgressFn, incomplete, missing_ranges, refresh_bugs
 
 DEFAULT_STATUSES: tuple[str, ...] = tuple(s for s in TEST_STATUSES if s in EXECUTED_STATUSES)
 
@@ -55,8 +59,12 @@ class ReportService(BaseService):
         format: str | None = None,
         max_rows: int | None = 50,
         progress: ProgressFn | None = None,
+        refresh: bool = True,
     ) -> EbrReport:
-        """The EBR report of one product's tests in scope; `output_file` also writes all rows."""
+        """The EBR report of one product's tests in scope; `output_file` also writes all rows.
+
+        `refresh=False` answers from the cache as it is (for a caller that refreshed already).
+        """
         product = await self.repos.products.get(product_id)
         if product is None:
             raise NotFoundInCacheError(
@@ -83,8 +91,9 @@ class ReportService(BaseService):
             end_to=scope.end_instant if scope else None,
         )
         in_scope = await self.report_repo.tests_in_scope(bounds)
-        warnings = await refresh_bugs(self, [t.id for t in in_scope], progress=progress)
-        if in_scope and self.has_client:  # the refresh changed bugs_synced_at: read it again
+        due = [t.id for t in in_scope] if refresh else []
+        warnings = await refresh_bugs(self, due, progress=progress)
+        if due and self.has_client:  # the refresh changed bugs_synced_at: read it again
             in_scope = await self.report_repo.tests_in_scope(bounds)
         groups = await self.report_repo.bug_groups(bounds)
         severity = await self.report_repo.severity_counts(bounds)
@@ -108,7 +117,7 @@ class ReportService(BaseService):
             )
             for t in in_scope
         ]
-        warnings += _incomplete(in_scope)
+        warnings += incomplete(in_scope)
         warnings += await missing_ranges(self.repos, product_id)
         report = EbrReport(
             scope=ReportScope(
@@ -137,30 +146,65 @@ class ReportService(BaseService):
             report = _capped(report, max_rows)
         return report
 
+    async def generate_multi_product_ebr_report(
+        self,
+        product_ids: Sequence[int],
+        *,
+        start_date: str | None = None,
+        end_date: str | None = None,
+        statuses: Sequence[str] | None = None,
+        output_file: str | None = None,
+        format: str | None = None,
+        max_rows: int | None = 50,
+        progress: ProgressFn | None = None,
+    ) -> MultiProductEbrReport:
+        """The EBR of several products: each one's report, combined counts and a comparison.
 
-def _incomplete(tests: Sequence[ScopedTest]) -> list[DataWarning]:
-    never = tuple(t.id for t in tests if t.bugs_synced_at is None)
-    failed = tuple(t.id for t in tests if t.bugs_synced_at is not None and not t.bugs_complete)
-    warnings: list[DataWarning] = []
-    if never:
-        warnings.append(
-            DataWarning(
-                kind="incomplete",
-                message=f"The bugs of {len(never)} test(s) in scope have never been fetched; "
-                "their bugs are not counted. Run sync_data.",
-                test_ids=never[:50],
+        `max_rows` caps each product's inline per-test rows; `output_file` gets all of them.
+        """
+        chosen = tuple(dict.fromkeys(product_ids))
+        if not chosen:
+            raise InvalidArgumentError("product_ids must name at least one product.")
+        for product_id in chosen:
+            if await self.repos.products.get(product_id) is None:
+                raise NotFoundInCacheError(
+                    f"No product {product_id} in the cache; call list_products to see the products."
+                )
+        target = None
+        fmt = "json"
+        if output_file is not None:
+            target = safe_report_path(self.settings.reports_dir, output_file)
+            fmt = format_for(output_file, format)
+        # One refresh for all products, so a slow API costs one refresh timeout, not one each.
+        dates = resolve_range(start_date, end_date, today=self.now().date())
+        in_scope = await AnalyticsRepository(self.session).test_ids(
+            AnalyticsScope(
+                product_ids=chosen,
+                statuses=scope_statuses(statuses),
+                end_from=dates.start_instant if dates else None,
+                end_to=dates.end_instant if dates else None,
             )
         )
-    if failed:
-        warnings.append(
-            DataWarning(
-                kind="incomplete",
-                message=f"The bugs of {len(failed)} test(s) in scope could not be fetched "
-                "completely; their counts may be low (see get_problematic_tests).",
-                test_ids=failed[:50],
+        warnings = await refresh_bugs(self, in_scope, progress=progress)
+        sections = [
+            await self.generate_ebr_report(
+                product_id,
+                start_date=start_date,
+                end_date=end_date,
+                statuses=statuses,
+                max_rows=None,
+                refresh=False,
             )
+            for product_id in chosen
+        ]
+        report = MultiProductEbrReport.from_sections(
+            sections, output_file=str(target) if target else None, warnings=warnings
         )
-    return warnings
+        if target is not None:
+            write_private(target, render_multi(report, fmt))
+        if max_rows is not None:
+            report = attrs.evolve(report, products=tuple(_capped(s, max_rows) for s in sections))
+        return report
 
 
 def _data_as_of(tests: Sequence[ScopedTest], fallback: datetime | None) -> datetime | None:

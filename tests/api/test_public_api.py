@@ -71,3 +71,25 @@ async def test_without_a_token_the_app_answers_from_the_cache(synced: World) -> 
         async with app.products() as products:
             listing = await products.list_products()
     assert listing.total == len(synced.products())
+
+
+async def test_a_script_gets_grouped_metrics_from_the_analytics_service(synced: World) -> None:
+    """app.analytics() answers query_metrics with a MetricsReport whose groups add up."""
+    async with synced.app() as app, app.analytics() as analytics:
+        result = await analytics.query_metrics(["severity"], start_date="2026-01-01")
+    assert isinstance(result, testio.MetricsReport)
+    assert all(isinstance(g, testio.MetricsGroup) for g in result.groups)
+    assert sum(g.quality.bugs.total for g in result.groups) == result.summary.bugs.total
+    assert result.scope.start_date is not None
+    assert result.scope.group_by == ("severity",)
+
+
+async def test_a_script_gets_a_multi_product_report_from_the_report_service(synced: World) -> None:
+    """generate_multi_product_ebr_report returns a MultiProductEbrReport of the products asked."""
+    ids = sorted(p["id"] for p in synced.products())
+    async with synced.app() as app, app.reports() as reports:
+        result = await reports.generate_multi_product_ebr_report(ids, max_rows=0)
+    assert isinstance(result, testio.MultiProductEbrReport)
+    assert [c.product.id for c in result.comparison] == ids
+    assert all(isinstance(c, testio.ProductComparison) for c in result.comparison)
+    assert result.combined.bugs.total == sum(p.summary.bugs.total for p in result.products)

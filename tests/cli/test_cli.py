@@ -47,6 +47,7 @@ def test_demo_runs_every_tool_against_the_sandbox_and_ends_with_the_ebr_summary(
         "get_sync_history",
         "get_problematic_tests",
         "sync_data",
+        "query_metrics",
         "get_triage_log",
     ):
         assert f"→ {tool}(" in done.stdout
@@ -161,3 +162,23 @@ def test_a_bad_setting_is_one_sentence(tmp_path: Path) -> None:
     assert done.stderr.strip() == (
         "testio: TESTIO_API_URL must start with http:// or https:// (got 'ftp://x')."
     )
+
+
+def test_report_with_several_products_prints_the_comparison_and_each_product(
+    synced: World,
+) -> None:
+    """Repeating --product gives the multi-product report: comparison, combined, sections."""
+    products = sorted(synced.products(), key=lambda p: p["id"])
+    args = [a for p in products for a in ("--product", str(p["id"]))]
+    table = run_testio("report", *args, env=cache_only(synced))
+    assert table.returncode == 0, table.stderr
+    for product in products:
+        assert f"{product['name']} ({product['id']})" in table.stdout
+    assert "Combined" in table.stdout
+    as_json = json.loads(
+        run_testio("report", *args, "--format", "json", env=cache_only(synced)).stdout
+    )
+    assert [p["scope"]["product"]["id"] for p in as_json["products"]] == [p["id"] for p in products]
+    assert as_json["tests_in_scope"] == sum(p["tests_in_scope"] for p in as_json["products"])
+    as_md = run_testio("report", *args, "--format", "md", env=cache_only(synced))
+    assert as_md.stdout.startswith(f"# EBR report: {len(products)} products")

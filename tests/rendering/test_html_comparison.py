@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from testio.rendering.comparison import render_comparison
+from testio.rendering.html_comparison import render_comparison
 from testio.serialize import to_jsonable
 from tests.rendering.browser import load
 from tests.rendering.pixels import drawn_fraction
@@ -19,9 +19,12 @@ async def test_a_page_of_two_products_compares_them_then_shows_each(
     """The comparison chart draws, its table holds each product's JSON numbers, then two sections."""
     products = sorted(synced.products(), key=lambda p: len(p["tests"]), reverse=True)[:2]
     async with synced.app() as app, app.reports() as svc:
-        reports = [await svc.generate_ebr_report(p["id"], max_rows=None) for p in products]
+        multi = await svc.generate_multi_product_ebr_report(
+            [p["id"] for p in products], max_rows=None
+        )
+    reports = multi.products
     path = tmp_path / "compare.html"
-    path.write_text(render_comparison(reports), encoding="utf-8")
+    path.write_text(render_comparison(multi), encoding="utf-8")
     page = load(chromium, path, tmp_path / "profile")
     assert page.errors == []
     assert page.requests == []
@@ -43,3 +46,12 @@ async def test_a_page_of_two_products_compares_them_then_shows_each(
             s["health"]["overall"],
             *(shown(s["rates"][rate]) for rate in RATES),
         ]
+    combined = to_jsonable(multi)["combined"]
+    start = html.index('<tr data-product-id="combined">')
+    row = html[start : html.index("</tr>", start)]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row) == [
+        f"{multi.tests_in_scope:,}",
+        f"{combined['bugs']['total']:,}",
+        combined["health"]["overall"],
+        *(shown(combined["rates"][rate]) for rate in RATES),
+    ]

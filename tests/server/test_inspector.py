@@ -95,3 +95,27 @@ def test_inspector_calls_generate_ebr_report(synced: World) -> None:
     assert report["tests_in_scope"] == len(executed)
     assert report["summary"]["bugs"]["total"] == sum(len(t["bugs"]) for t in executed)
     assert len(report["tests"]) == min(3, len(executed))
+
+
+def test_inspector_calls_query_metrics(synced: World) -> None:
+    result = inspect(
+        synced,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "query_metrics",
+        "--tool-args-json",
+        json.dumps({"group_by": ["product"]}),
+    )
+    assert result["isError"] is False
+    groups = {g["product_id"]: g for g in result["structuredContent"]["groups"]}
+    for product in synced.products():
+        executed = [
+            t
+            for t in product["tests"]
+            if not t["poisoned"] and t["status"] in {"running", "locked", "archived"}
+        ]
+        if executed:
+            assert groups[product["id"]]["tests"] == len(executed)
+            bugs = groups[product["id"]]["quality"]["bugs"]["total"]
+            assert bugs == sum(len(t["bugs"]) for t in executed)

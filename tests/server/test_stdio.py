@@ -42,6 +42,10 @@ async def test_serve_over_stdio_answers_from_the_cache(synced: World, mode: Any)
             report = await client.call_tool("generate_ebr_report", {"product_id": product["id"]})
             assert report.structured_content is not None
             assert report.structured_content["scope"]["product"]["id"] == product["id"]
+            metrics = await client.call_tool("query_metrics", {"group_by": ["product"]})
+            assert metrics.structured_content is not None
+            by_product = {g["product_id"]: g for g in metrics.structured_content["groups"]}
+            assert by_product[product["id"]]["quality"] == report.structured_content["summary"]
             bad = await client.call_tool("list_tests", {"product_id": "x"})
             assert bad.is_error
 

@@ -24,6 +24,7 @@ EXPECTED_TOOLS = {
     "get_sync_history",
     "get_problematic_tests",
     "sync_data",
+    "query_metrics",
     "get_triage_log",
 }
 

@@ -105,3 +105,30 @@ async def test_april_has_nothing_in_scope_and_every_rate_is_null(example: World)
     assert data["summary"]["bugs"]["total"] == 0
     assert set(data["summary"]["rates"].values()) == {None}
     assert set(data["summary"]["health"].values()) == {"unknown"}
+
+
+async def test_query_metrics_reproduces_the_worked_example_by_product_and_by_utc_month(
+    example: World,
+) -> None:
+    """By product the first quarter is metrics.md's example; test 103 ends in March in UTC."""
+    scope = {"start_date": "2025-01-01", "end_date": "2025-03-31"}
+    async with Client(example.server(), mode="legacy") as mcp:
+        by_product = await call(mcp, "query_metrics", {"group_by": ["product"], **scope})
+        by_month = await call(
+            mcp, "query_metrics", {"group_by": ["month"], "sort_by": "group", **scope}
+        )
+    [group] = by_product["groups"]
+    assert (group["product_id"], group["tests"]) == (10, 3)
+    bugs = group["quality"]["bugs"]
+    assert (bugs["total"], bugs["active_accepted"], bugs["auto_accepted"]) == (9, 3, 2)
+    assert (bugs["rejected"], bugs["open"], bugs["other"], bugs["known"]) == (2, 2, 0, 1)
+    assert group["quality"]["rates"] == {
+        "active_acceptance_rate": 0.3333,
+        "overall_acceptance_rate": 0.5556,
+        "auto_acceptance_rate": 0.4,
+        "rejection_rate": 0.2222,
+        "review_rate": 0.5556,
+    }
+    assert group["quality"]["health"]["overall"] == "critical"
+    months = [(g["month"], g["tests"], g["quality"]["bugs"]["total"]) for g in by_month["groups"]]
+    assert months == [("2025-01", 1, 5), ("2025-03", 2, 4)]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from testio.server.tools.analytics import ANALYTICS_TOOLS
 from testio.server.tools.cache import CACHE_TOOLS
 from testio.server.tools.reports import REPORT_TOOLS
 from testio.server.tools.spec import ToolSpec
 from testio.server.tools.tests import TEST_TOOLS
 from testio.server.tools.triage import GET_TRIAGE_LOG, WRITE_TOOLS
 
-_BY_NAME = {spec.name: spec for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS, GET_TRIAGE_LOG)}
+_BY_NAME = {
+    spec.name: spec
+    for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS, *ANALYTICS_TOOLS, GET_TRIAGE_LOG)
+}
 _ORDER = (
     "health_check",
     "list_products",
@@ -19,6 +23,7 @@ _ORDER = (
     "get_sync_history",
     "get_problematic_tests",
     "sync_data",
+    "query_metrics",
     "get_triage_log",
 )
 

@@ -46,7 +46,8 @@ class ToolSpec:
     title: str
     description: str
     input_schema: dict[str, Any]
-    output_type: type
+    output_type: Any
+    """An attrs class, or a union of them (`A | B`) when the result is one of several shapes."""
     read_only: bool
     idempotent: bool
     open_world: bool
