@@ -20,6 +20,14 @@ from __future__ import annotations
 from testio.app import App, open
 from testio.config import Settings
 from testio.dates import DateRangeError
+from testio.domain.bugs import (
+    BugDetail,
+    BugDevice,
+    BugList,
+    BugSummary,
+    Comment,
+    RejectReason,
+)
 from testio.domain.common import BugCounts, DataWarning, Health, Quality, RateSummary, Ref
 from testio.domain.products import ProductList, ProductSummary
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
@@ -44,7 +52,12 @@ __all__ = [
     "App",
     "AuthenticationError",
     "BugCounts",
+    "BugDetail",
+    "BugDevice",
     "BugItem",
+    "BugList",
+    "BugSummary",
+    "Comment",
     "ConfigError",
     "DataWarning",
     "DatabaseStats",
@@ -60,6 +73,7 @@ __all__ = [
     "Quality",
     "RateSummary",
     "Ref",
+    "RejectReason",
     "ReportScope",
     "ReportTestRow",
     "ServiceStateError",

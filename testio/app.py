@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from testio.client.api import TestIOClient
+    from testio.services.bugs import BugService
     from testio.services.health import HealthService
     from testio.services.products import ProductService
     from testio.services.reports import ReportService
@@ -159,6 +160,12 @@ class App:
         from testio.services.tests import TestService
 
         return TestService(self.session_factory, self.client, **self._kwargs())
+
+    def bugs(self) -> BugService:
+        """A bug service for one unit of work (use it with `async with`)."""
+        from testio.services.bugs import BugService
+
+        return BugService(self.session_factory, self.client, **self._kwargs())
 
     def reports(self) -> ReportService:
         """A report service for one unit of work (use it with `async with`)."""

@@ -121,9 +121,9 @@ class BugRepository:
             await self.session.execute(delete(table_of(BugRow)).where(BugRow.id.in_(chunk)))
         return per_test
 
-    async def get(self, bug_id: int) -> BugRow | None:
-        """One bug, or None."""
-        return await self.session.get(BugRow, bug_id)
+    async def get(self, bug_id: int, *, reload: bool = False) -> BugRow | None:
+        """One bug, or None; `reload` reads it again even if the session holds it."""
+        return await self.session.get(BugRow, bug_id, populate_existing=reload)
 
     async def list_for_test(self, test_id: int, *, limit: int | None = None) -> list[BugRow]:
         """A test's bugs, most recently reported first (bugs without a report time last)."""

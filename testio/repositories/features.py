@@ -56,6 +56,10 @@ class FeatureRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def get(self, feature_id: int) -> FeatureRow | None:
+        """One feature, or None."""
+        return await self.session.get(FeatureRow, feature_id)
+
     async def list_for_product(self, product_id: int) -> list[FeatureRow]:
         """The product's features, by title."""
         result = await self.session.scalars(

@@ -44,6 +44,14 @@ async def test_serve_over_stdio_answers_from_the_cache(synced: World, mode: Any)
             assert report.structured_content["scope"]["product"]["id"] == product["id"]
             bad = await client.call_tool("list_tests", {"product_id": "x"})
             assert bad.is_error
+            bugs = await client.call_tool("list_bugs", {"product_id": product["id"]})
+            assert bugs.structured_content is not None
+            listed = bugs.structured_content["bugs"]
+            visible = [t for t in product["tests"] if not t["poisoned"]]
+            assert bugs.structured_content["total"] == sum(len(t["bugs"]) for t in visible)
+            bug = await client.call_tool("get_bug", {"bug_id": listed[0]["id"]})
+            assert bug.structured_content is not None
+            assert bug.structured_content["title"] == listed[0]["title"]
 
 
 async def test_serve_over_stdio_never_leaks_the_token_when_the_api_is_down(synced: World) -> None:

@@ -24,6 +24,8 @@ EXPECTED_TOOLS = {
     "get_sync_history",
     "get_problematic_tests",
     "sync_data",
+    "list_bugs",
+    "get_bug",
 }
 
 

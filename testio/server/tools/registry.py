@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from testio.server.tools.bugs import BUG_TOOLS
 from testio.server.tools.cache import CACHE_TOOLS
 from testio.server.tools.reports import REPORT_TOOLS
 from testio.server.tools.spec import ToolSpec
 from testio.server.tools.tests import TEST_TOOLS
 
-_BY_NAME = {spec.name: spec for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS)}
+_BY_NAME = {spec.name: spec for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS, *BUG_TOOLS)}
 _ORDER = (
     "health_check",
     "list_products",
@@ -18,6 +19,8 @@ _ORDER = (
     "get_sync_history",
     "get_problematic_tests",
     "sync_data",
+    "list_bugs",
+    "get_bug",
 )
 
 TOOLS: tuple[ToolSpec, ...] = tuple(_BY_NAME[name] for name in _ORDER)
