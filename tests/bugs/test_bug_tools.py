@@ -11,8 +11,8 @@ from mcp import Client
 
 from testio import metrics
 from testio.client.payloads import REJECT_REASON_COMMENTS
-from tests.bugs.conftest import Connect, raw_api
 from testio.server import build_server
+from tests.bugs.conftest import Connect, raw_api
 from tests.world import NOW, World
 
 
