@@ -28,6 +28,7 @@ from testio.domain.bugs import (
     Comment,
     RejectReason,
 )
+from testio.domain.catalogue import FeatureList, FeatureSummary, UserStoryList, UserStorySummary
 from testio.domain.common import BugCounts, DataWarning, Health, Quality, RateSummary, Ref
 from testio.domain.products import ProductList, ProductSummary
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
@@ -63,6 +64,8 @@ __all__ = [
     "DatabaseStats",
     "DateRangeError",
     "EbrReport",
+    "FeatureList",
+    "FeatureSummary",
     "Health",
     "HealthReport",
     "InvalidArgumentError",
@@ -87,6 +90,8 @@ __all__ = [
     "TestStatusReport",
     "TestSummary",
     "TestioError",
+    "UserStoryList",
+    "UserStorySummary",
     "__version__",
     "open",
     "to_jsonable",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from testio.client.api import TestIOClient
     from testio.services.bugs import BugService
+    from testio.services.catalogue import CatalogueService
     from testio.services.health import HealthService
     from testio.services.products import ProductService
     from testio.services.reports import ReportService
@@ -166,6 +167,12 @@ class App:
         from testio.services.bugs import BugService
 
         return BugService(self.session_factory, self.client, **self._kwargs())
+
+    def catalogue(self) -> CatalogueService:
+        """A catalogue service (features, user stories) for one unit of work (`async with`)."""
+        from testio.services.catalogue import CatalogueService
+
+        return CatalogueService(self.session_factory, self.client, **self._kwargs())
 
     def reports(self) -> ReportService:
         """A report service for one unit of work (use it with `async with`)."""

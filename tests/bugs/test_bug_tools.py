@@ -12,7 +12,7 @@ from mcp import Client
 from testio import metrics
 from testio.client.payloads import REJECT_REASON_COMMENTS
 from testio.server import build_server
-from tests.bugs.conftest import Connect, raw_api
+from tests.server.conftest import Connect
 from tests.world import NOW, World
 
 
@@ -96,7 +96,7 @@ async def test_list_bugs_filters_by_device_browser_and_text_as_the_api_reports_t
     connect: Connect, synced: World
 ) -> None:
     test = richest_test(synced)
-    raw = (await raw_api(synced, "bugs", filter_test_cycle_ids=str(test["id"])))["bugs"]
+    raw = (await synced.raw("bugs", filter_test_cycle_ids=str(test["id"])))["bugs"]
     first = next(b for b in raw if b["devices"])
     device = first["devices"][0]
     os_name = device["operating_system"]["name"]
@@ -136,7 +136,7 @@ async def test_get_bug_returns_the_report_device_files_and_comments_the_api_hold
     connect: Connect, synced: World
 ) -> None:
     test = richest_test(synced)
-    raw = (await raw_api(synced, "bugs", filter_test_cycle_ids=str(test["id"])))["bugs"]
+    raw = (await synced.raw("bugs", filter_test_cycle_ids=str(test["id"])))["bugs"]
     bug = next(b for b in raw if b["devices"] and b["attachments"] and b["steps"])
     async with connect() as mcp:
         data = await call(mcp, "get_bug", {"bug_id": bug["id"]})

@@ -26,6 +26,8 @@ EXPECTED_TOOLS = {
     "sync_data",
     "list_bugs",
     "get_bug",
+    "list_features",
+    "list_user_stories",
 }
 
 

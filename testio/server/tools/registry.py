@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from testio.server.tools.bugs import BUG_TOOLS
 from testio.server.tools.cache import CACHE_TOOLS
+from testio.server.tools.catalogue import CATALOGUE_TOOLS
 from testio.server.tools.reports import REPORT_TOOLS
 from testio.server.tools.spec import ToolSpec
 from testio.server.tools.tests import TEST_TOOLS
 
-_BY_NAME = {spec.name: spec for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS, *BUG_TOOLS)}
+_BY_NAME = {
+    spec.name: spec
+    for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS, *BUG_TOOLS, *CATALOGUE_TOOLS)
+}
 _ORDER = (
     "health_check",
     "list_products",
@@ -21,6 +25,8 @@ _ORDER = (
     "sync_data",
     "list_bugs",
     "get_bug",
+    "list_features",
+    "list_user_stories",
 )
 
 TOOLS: tuple[ToolSpec, ...] = tuple(_BY_NAME[name] for name in _ORDER)
