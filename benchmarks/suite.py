@@ -15,7 +15,7 @@ from typing import TextIO
 
 import attrs
 
-from benchmarks import serve_figures, sync_figures
+from benchmarks import search_figures, serve_figures, sync_figures
 from benchmarks.sandbox_process import SandboxProcess
 from benchmarks.serve_figures import Counts
 from benchmarks.sync_runs import SyncRun, full_syncs, sync_once
@@ -33,7 +33,11 @@ MEDIUM_FIGURES = (
     serve_figures.STARTUP,
     *serve_figures.SERVE_FIGURES,
 )
-LARGE_FIGURES = (sync_figures.RSS_LARGE, serve_figures.REPORT_LARGE)
+LARGE_FIGURES = (
+    sync_figures.RSS_LARGE,
+    serve_figures.REPORT_LARGE,
+    *search_figures.SEARCH_FIGURES,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -45,6 +49,7 @@ class Plan:
     incremental_syncs: int = 3
     calls: Counts = attrs.Factory(Counts)
     large_report_calls: int = 10
+    search_calls: int = 10
     large: bool = True
 
     @classmethod
@@ -56,6 +61,7 @@ class Plan:
             incremental_syncs=1,
             calls=Counts(spawns=2, warmup=3, calls=20, report_warmup=1, report_calls=5),
             large_report_calls=2,
+            search_calls=2,
             large=large,
         )
 
@@ -219,6 +225,11 @@ class Suite:
                 "whole-history report on large",
                 [serve_figures.REPORT_LARGE],
                 lambda: [serve_figures.large_report_figure(env, product, calls)],
+            )
+            self.step(
+                "search on large",
+                search_figures.SEARCH_FIGURES,
+                lambda: search_figures.search_figures(env, product, self.plan.search_calls),
             )
 
     def run_part(self, what: str, part: Callable[[Workspace], None], workspace: Workspace) -> None:

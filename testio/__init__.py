@@ -32,6 +32,7 @@ from testio.domain.catalogue import FeatureList, FeatureSummary, UserStoryList, 
 from testio.domain.common import BugCounts, DataWarning, Health, Quality, RateSummary, Ref
 from testio.domain.products import ProductList, ProductSummary
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
+from testio.domain.search import SearchHit, SearchResults
 from testio.domain.stats import DatabaseStats, HealthReport, ProblemList, SyncHistory
 from testio.domain.sync import SyncProgress, SyncResult
 from testio.domain.tests import BugItem, TestDetail, TestList, TestStatusReport, TestSummary
@@ -79,6 +80,8 @@ __all__ = [
     "RejectReason",
     "ReportScope",
     "ReportTestRow",
+    "SearchHit",
+    "SearchResults",
     "ServiceStateError",
     "Settings",
     "SyncHistory",

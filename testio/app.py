@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from testio.services.health import HealthService
     from testio.services.products import ProductService
     from testio.services.reports import ReportService
+    from testio.services.search import SearchService
     from testio.services.stats import StatsService
     from testio.services.sync import SyncService
     from testio.services.tests import TestService
@@ -179,6 +180,12 @@ class App:
         from testio.services.reports import ReportService
 
         return ReportService(self.session_factory, self.client, **self._kwargs())
+
+    def search(self) -> SearchService:
+        """A full-text search service for one unit of work (use it with `async with`)."""
+        from testio.services.search import SearchService
+
+        return SearchService(self.session_factory, self.client, **self._kwargs())
 
     def sync(self) -> SyncService:
         """A sync service for one run (use it with `async with`)."""

@@ -17,11 +17,20 @@ from sqlalchemy import Connection
 
 @attrs.frozen
 class IndexedTable:
-    """A searchable table: its FTS table and the text columns it indexes."""
+    """A searchable table: its FTS table and the text columns it indexes.
+
+    The FTS table also indexes the row's `product_id` (last), so a search in one product is
+    an intersection of two token lists instead of a lookup of every match's row.
+    """
 
     kind: str
     table: str
-    columns: tuple[str, ...]
+    text_columns: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every indexed column, `product_id` last."""
+        return (*self.text_columns, "product_id")
 
     @property
     def fts(self) -> str:
@@ -37,7 +46,8 @@ INDEXED: Final[tuple[IndexedTable, ...]] = (
 )
 """What `search` looks in, by kind."""
 
-TOKENIZER: Final = "unicode61 remove_diacritics 2"
+TOKENIZER: Final = "porter unicode61 remove_diacritics 2"
+"""English stemming ("crash" finds "crashes"), accents ignored."""
 
 
 def _ddl(index: IndexedTable) -> list[str]:

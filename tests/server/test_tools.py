@@ -28,6 +28,7 @@ EXPECTED_TOOLS = {
     "get_bug",
     "list_features",
     "list_user_stories",
+    "search",
 }
 
 

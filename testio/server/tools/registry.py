@@ -6,12 +6,20 @@ from testio.server.tools.bugs import BUG_TOOLS
 from testio.server.tools.cache import CACHE_TOOLS
 from testio.server.tools.catalogue import CATALOGUE_TOOLS
 from testio.server.tools.reports import REPORT_TOOLS
+from testio.server.tools.search import SEARCH_TOOLS
 from testio.server.tools.spec import ToolSpec
 from testio.server.tools.tests import TEST_TOOLS
 
 _BY_NAME = {
     spec.name: spec
-    for spec in (*CACHE_TOOLS, *TEST_TOOLS, *REPORT_TOOLS, *BUG_TOOLS, *CATALOGUE_TOOLS)
+    for spec in (
+        *CACHE_TOOLS,
+        *TEST_TOOLS,
+        *REPORT_TOOLS,
+        *BUG_TOOLS,
+        *CATALOGUE_TOOLS,
+        *SEARCH_TOOLS,
+    )
 }
 _ORDER = (
     "health_check",
@@ -27,6 +35,7 @@ _ORDER = (
     "get_bug",
     "list_features",
     "list_user_stories",
+    "search",
 )
 
 TOOLS: tuple[ToolSpec, ...] = tuple(_BY_NAME[name] for name in _ORDER)
