@@ -46,6 +46,10 @@ def test_demo_runs_every_tool_against_the_sandbox_and_ends_with_the_ebr_summary(
         "get_sync_history",
         "get_problematic_tests",
         "sync_data",
+        "list_bugs",
+        "list_features",
+        "list_user_stories",
+        "search",
     ):
         assert f"→ {tool}(" in done.stdout
     assert "EBR summary" in done.stdout

@@ -112,3 +112,19 @@ def test_inspector_calls_list_bugs(synced: World) -> None:
     listed = result["structuredContent"]
     assert listed["total"] == sum(1 for b in bugs if b["status"] == "rejected")
     assert {b["bucket"] for b in listed["bugs"]} == {"rejected"}
+
+
+def test_inspector_calls_search(synced: World) -> None:
+    result = inspect(
+        synced,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "search",
+        "--tool-args-json",
+        json.dumps({"query": "checkout", "kinds": ["feature", "bug"], "limit": 5}),
+    )
+    found = result["structuredContent"]
+    assert result["isError"] is False
+    assert 0 < len(found["hits"]) <= 5
+    assert {h["kind"] for h in found["hits"]} <= {"feature", "bug"}

@@ -52,6 +52,15 @@ async def test_serve_over_stdio_answers_from_the_cache(synced: World, mode: Any)
             bug = await client.call_tool("get_bug", {"bug_id": listed[0]["id"]})
             assert bug.structured_content is not None
             assert bug.structured_content["title"] == listed[0]["title"]
+            for tool in ("list_features", "list_user_stories"):
+                catalogue = await client.call_tool(tool, {"product_id": product["id"]})
+                assert catalogue.structured_content is not None
+                assert catalogue.structured_content["total"] > 0
+            found = await client.call_tool("search", {"query": listed[0]["title"]})
+            assert found.structured_content is not None
+            assert listed[0]["id"] in [h["id"] for h in found.structured_content["hits"]]
+            bad_query = await client.call_tool("search", {"query": "AND", "syntax": "fts5"})
+            assert bad_query.is_error
 
 
 async def test_serve_over_stdio_never_leaks_the_token_when_the_api_is_down(synced: World) -> None:
