@@ -357,11 +357,7 @@ class Bug:
             location=_opt_text(data, "location"),
             operating_system=_device_os(data),
             **_device(data),
-            steps=tuple(
-                " ".join(step.split())[:MAX_TEXT]
-                for step in _list(data, "steps")
-                if isinstance(step, str) and step.strip()
-            ),
+            steps=_steps(data),
             expected_result=_opt_text(data, "expected_result"),
             actual_result=_opt_text(data, "actual_result"),
             attachments=tuple(
@@ -371,6 +367,19 @@ class Bug:
             ),
             comments=tuple(_comments(data)),
         )
+
+
+def _steps(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The non-empty steps, trimmed; a step is one line (the cache keeps one per line)."""
+    steps: list[str] = []
+    for step in _list(data, "steps"):
+        if isinstance(step, str):
+            text = step.strip()
+            if "\n" in text or "\r" in text:
+                text = " ".join(text.split())
+            if text:
+                steps.append(text[:MAX_TEXT])
+    return tuple(steps)
 
 
 def _device(data: Mapping[str, Any]) -> dict[str, Any]:

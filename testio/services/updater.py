@@ -21,7 +21,9 @@ import attrs
 
 from testio.cache.models import ProductRow
 from testio.client.api import TestIOClient
+from testio.client.listings import Catalogue, Stories
 from testio.client.payloads import Product
+from testio.client.recovery import Problem
 from testio.config import Settings
 from testio.domain.sync import SyncProgress
 from testio.errors import ApiError, AuthenticationError
@@ -287,13 +289,29 @@ class ProductUpdater:
 
     async def _features(self, product: Product, tally: ProductTally) -> None:
         """The feature catalogue and the user stories, read together (they change together)."""
-        # One after the other: the test list is read meanwhile, and takes longer than both.
-        try:
+        features: Catalogue = []
+        stories: Stories = []
+        feature_problems: list[Problem] = []
+        story_problems: list[Problem] = []
+
+        async def read_features() -> None:
+            nonlocal features, feature_problems
             features, feature_problems = await self._client.list_features(product)
+
+        async def read_stories() -> None:
+            nonlocal stories, story_problems
             stories, story_problems = await self._client.list_user_stories(product)
-        except AuthenticationError:
-            raise
-        except ApiError as error:
+
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(read_features)
+                tg.start_soon(read_stories)
+        except BaseException as exc:
+            error = root_error(exc)
+            if isinstance(error, AuthenticationError):
+                raise error from None
+            if not isinstance(error, ApiError):
+                raise
             # The tests and bugs do not depend on the catalogue: keep reading them.
             message = (
                 f"The feature catalogue of product {product.id} could not be read ({error}); "
