@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -208,3 +208,28 @@ def test_bug_results_are_frozen_attrs_exported_by_the_package() -> None:
 
     for name in ("BugList", "BugSummary", "BugDetail", "BugDevice", "RejectReason", "Comment"):
         assert attrs.has(getattr(testio, name))
+
+
+async def test_list_bugs_dates_select_the_tests_that_ended_in_the_range(
+    connect: Connect, synced: World
+) -> None:
+    product = max(synced.products(), key=lambda p: len(visible_bugs(p)))
+    ended = sorted(
+        (t for t in product["tests"] if not t["poisoned"] and t["end_at"] and t["bugs"]),
+        key=lambda t: t["end_at"],
+    )
+    day = datetime.fromisoformat(ended[len(ended) // 2]["end_at"]).astimezone(UTC).date()
+    expected = sum(
+        len(t["bugs"])
+        for t in product["tests"]
+        if not t["poisoned"]
+        and t["end_at"]
+        and datetime.fromisoformat(t["end_at"]).astimezone(UTC).date() == day
+    )
+    async with connect() as mcp:
+        data = await call(
+            mcp,
+            "list_bugs",
+            {"product_id": product["id"], "start_date": str(day), "end_date": str(day)},
+        )
+    assert data["total"] == expected
