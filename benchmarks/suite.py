@@ -15,7 +15,7 @@ from typing import TextIO
 
 import attrs
 
-from benchmarks import serve_figures, sync_figures
+from benchmarks import search_figures, serve_figures, sync_figures
 from benchmarks.sandbox_process import SandboxProcess
 from benchmarks.serve_figures import Counts
 from benchmarks.sync_runs import SyncRun, full_syncs, sync_once
@@ -38,6 +38,7 @@ LARGE_FIGURES = (
     serve_figures.REPORT_LARGE,
     serve_figures.METRICS_LARGE,
     serve_figures.MULTI_REPORT_LARGE,
+    *search_figures.SEARCH_FIGURES,
 )
 
 
@@ -50,6 +51,7 @@ class Plan:
     incremental_syncs: int = 3
     calls: Counts = attrs.Factory(Counts)
     large_report_calls: int = 10
+    search_calls: int = 10
     large: bool = True
 
     @classmethod
@@ -61,6 +63,7 @@ class Plan:
             incremental_syncs=1,
             calls=Counts(spawns=2, warmup=3, calls=20, report_warmup=1, report_calls=5),
             large_report_calls=2,
+            search_calls=2,
             large=large,
         )
 
@@ -230,6 +233,11 @@ class Suite:
                 "grouped metrics and every-product report on large",
                 [serve_figures.METRICS_LARGE, serve_figures.MULTI_REPORT_LARGE],
                 lambda: serve_figures.large_analytics_figures(env, ids, calls),
+            )
+            self.step(
+                "search on large",
+                search_figures.SEARCH_FIGURES,
+                lambda: search_figures.search_figures(env, product, self.plan.search_calls),
             )
 
     def run_part(self, what: str, part: Callable[[Workspace], None], workspace: Workspace) -> None:

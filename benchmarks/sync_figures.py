@@ -80,7 +80,8 @@ def requests_figure(runs: Sequence[SyncRun], account: Account) -> Figure:
         bound.total,
         f"first run: {describe_counters(counts)}{spread}. By kind (actual / bound): "
         f"products {groups['products']} / {bound.products}, features {groups['features']} / "
-        f"{bound.features}, test pages {groups['test pages']} / "
+        f"{bound.features}, user stories {groups['user stories']} / {bound.user_stories}, "
+        f"test pages {groups['test pages']} / "
         f"{bound.test_pages + bound.recovery} (of which {bound.recovery} to recover "
         f"{bound.poisoned_windows} poisoned windows), bugs {groups['bugs']} / "
         f"{bound.bug_batches}; {bound.describe()}",

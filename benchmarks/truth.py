@@ -133,6 +133,7 @@ class RequestBound:
 
     products: int
     features: int
+    user_stories: int
     test_pages: int
     poisoned_windows: int
     recovery: int
@@ -141,19 +142,27 @@ class RequestBound:
     @property
     def total(self) -> int:
         """The whole bound."""
-        return self.products + self.features + self.test_pages + self.recovery + self.bug_batches
+        return (
+            self.products
+            + self.features
+            + self.user_stories
+            + self.test_pages
+            + self.recovery
+            + self.bug_batches
+        )
 
     def describe(self) -> str:
         """One line naming each part."""
         return (
             f"bound {self.total} = {self.products} product list + {self.features} feature "
-            f"+ {self.test_pages} test pages + {self.recovery} recovering "
+            f"+ {self.user_stories} user-story + {self.test_pages} test pages + {self.recovery} recovering "
             f"{self.poisoned_windows} poisoned windows + {self.bug_batches} bug batches"
         )
 
 
 def request_bound(account: Account, page_size: int) -> RequestBound:
-    """The bound of the issue: 1 + feature calls + test pages + bug batches, plus recovery.
+    """The bound: 1 + feature calls + as many user-story calls + test pages + bug batches,
+    plus recovery (user stories are read per section like features).
 
     A list of n tests takes n // page_size + 1 pages: the last page is the short one that
     shows the list ended, an empty one when n is a multiple of the page size. Bug batches are
@@ -171,6 +180,7 @@ def request_bound(account: Account, page_size: int) -> RequestBound:
     return RequestBound(
         products=1,
         features=sum(p.feature_calls for p in account.products),
+        user_stories=sum(p.feature_calls for p in account.products),
         test_pages=pages,
         poisoned_windows=windows,
         recovery=recovery,
@@ -219,7 +229,14 @@ def _shrink(lo: int, hi: int, size: int, length: int, bad: frozenset[int], end: 
 
 def endpoint_groups(counters: dict[str, int]) -> dict[str, int]:
     """Counters folded into the kinds of the bound: products, features, test pages, bugs."""
-    groups = {"products": 0, "features": 0, "test pages": 0, "bugs": 0, "other": 0}
+    groups = {
+        "products": 0,
+        "features": 0,
+        "user stories": 0,
+        "test pages": 0,
+        "bugs": 0,
+        "other": 0,
+    }
     for endpoint, count in counters.items():
         groups[_group(endpoint)] += count
     return groups
@@ -230,6 +247,8 @@ def _group(endpoint: str) -> str:
         return "products"
     if endpoint.endswith("/features"):
         return "features"
+    if endpoint.endswith("/user_stories"):
+        return "user stories"
     if endpoint.endswith("/exploratory_tests"):
         return "test pages"
     if endpoint == "GET /bugs":

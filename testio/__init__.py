@@ -21,6 +21,15 @@ from testio.app import App, open
 from testio.config import Settings
 from testio.dates import DateRangeError
 from testio.domain.analytics import MetricsGroup, MetricsReport, MetricsScope
+from testio.domain.bugs import (
+    BugDetail,
+    BugDevice,
+    BugList,
+    BugSummary,
+    Comment,
+    RejectReason,
+)
+from testio.domain.catalogue import FeatureList, FeatureSummary, UserStoryList, UserStorySummary
 from testio.domain.common import BugCounts, DataWarning, Health, Quality, RateSummary, Ref
 from testio.domain.multi_reports import (
     MultiProductEbrReport,
@@ -29,6 +38,7 @@ from testio.domain.multi_reports import (
 )
 from testio.domain.products import ProductList, ProductSummary
 from testio.domain.reports import EbrReport, ReportScope, ReportTestRow
+from testio.domain.search import SearchHit, SearchResults
 from testio.domain.stats import DatabaseStats, HealthReport, ProblemList, SyncHistory
 from testio.domain.sync import SyncProgress, SyncResult
 from testio.domain.tests import BugItem, TestDetail, TestList, TestStatusReport, TestSummary
@@ -50,12 +60,19 @@ __all__ = [
     "App",
     "AuthenticationError",
     "BugCounts",
+    "BugDetail",
+    "BugDevice",
     "BugItem",
+    "BugList",
+    "BugSummary",
+    "Comment",
     "ConfigError",
     "DataWarning",
     "DatabaseStats",
     "DateRangeError",
     "EbrReport",
+    "FeatureList",
+    "FeatureSummary",
     "Health",
     "HealthReport",
     "InvalidArgumentError",
@@ -72,8 +89,11 @@ __all__ = [
     "Quality",
     "RateSummary",
     "Ref",
+    "RejectReason",
     "ReportScope",
     "ReportTestRow",
+    "SearchHit",
+    "SearchResults",
     "ServiceStateError",
     "Settings",
     "SyncHistory",
@@ -85,6 +105,8 @@ __all__ = [
     "TestStatusReport",
     "TestSummary",
     "TestioError",
+    "UserStoryList",
+    "UserStorySummary",
     "__version__",
     "open",
     "to_jsonable",

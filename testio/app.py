@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 
     from testio.client.api import TestIOClient
     from testio.services.analytics import AnalyticsService
+    from testio.services.bugs import BugService
+    from testio.services.catalogue import CatalogueService
     from testio.services.health import HealthService
     from testio.services.products import ProductService
     from testio.services.reports import ReportService
+    from testio.services.search import SearchService
     from testio.services.stats import StatsService
     from testio.services.sync import SyncService
     from testio.services.tests import TestService
@@ -163,6 +166,18 @@ class App:
 
         return TestService(self.session_factory, self.client, **self._kwargs())
 
+    def bugs(self) -> BugService:
+        """A bug service for one unit of work (use it with `async with`)."""
+        from testio.services.bugs import BugService
+
+        return BugService(self.session_factory, self.client, **self._kwargs())
+
+    def catalogue(self) -> CatalogueService:
+        """A catalogue service (features, user stories) for one unit of work (`async with`)."""
+        from testio.services.catalogue import CatalogueService
+
+        return CatalogueService(self.session_factory, self.client, **self._kwargs())
+
     def reports(self) -> ReportService:
         """A report service for one unit of work (use it with `async with`)."""
         from testio.services.reports import ReportService
@@ -174,6 +189,12 @@ class App:
         from testio.services.analytics import AnalyticsService
 
         return AnalyticsService(self.session_factory, self.client, **self._kwargs())
+
+    def search(self) -> SearchService:
+        """A full-text search service for one unit of work (use it with `async with`)."""
+        from testio.services.search import SearchService
+
+        return SearchService(self.session_factory, self.client, **self._kwargs())
 
     def sync(self) -> SyncService:
         """A sync service for one run (use it with `async with`)."""

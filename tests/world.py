@@ -61,3 +61,14 @@ class World:
 
     def products(self) -> list[dict[str, Any]]:
         return self.truth()["accounts"][0]["products"]
+
+    async def raw(self, path: str, **params: str) -> Any:
+        """What the sandbox API itself answers to `GET path` for the world's token."""
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.asgi),
+            base_url=API_URL + "/",
+            headers={"Authorization": f"Token {self.sandbox.tokens[0]}"},
+        ) as http:
+            response = await http.get(path, params=params)
+            response.raise_for_status()
+            return response.json()

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import QueuePool
 
 from testio.cache.models import SCHEMA_VERSION, Base, MetaRow, table_of
+from testio.cache.search_index import create_search_index, drop_search_index
 from testio.config import Settings
 from testio.errors import CacheSchemaError, ConfigError
 
@@ -172,12 +173,14 @@ def _ensure_schema(conn: Connection) -> None:
         for name in LEGACY_TABLES:
             if name in existing:
                 conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+        drop_search_index(conn)
         Base.metadata.drop_all(
             conn,
             tables=[t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES],
             checkfirst=True,
         )
     Base.metadata.create_all(conn, checkfirst=True)
+    create_search_index(conn)
     conn.execute(table_of(MetaRow).insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """Bump on any change to the tables below; an older or unknown cache is rebuilt."""
 
 
@@ -186,6 +186,18 @@ class BugRow(Base):
     location: Mapped[str | None] = mapped_column(Text)
     operating_system: Mapped[str | None]
     """Of the bug's first device ("Android", "iOS", "Windows", ...); null when it has none."""
+    device: Mapped[str | None]
+    """Vendor and model of that device ("Apple iPad Air")."""
+    device_category: Mapped[str | None]
+    browsers: Mapped[str | None]
+    """The device's browsers, joined by ", "."""
+    steps: Mapped[str | None] = mapped_column(Text)
+    """One step per line (the search index reads the text columns as they are)."""
+    expected_result: Mapped[str | None] = mapped_column(Text)
+    actual_result: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+    """Compact JSON `{"attachments": [url, ...], "comments": [[author, body, at], ...]}`,
+    null when the bug has neither (most bugs have few of either, so one column is smallest)."""
     synced_at: Mapped[datetime]
 
 
@@ -286,3 +298,16 @@ class TriageLogRow(Base):
     after_auto_accepted: Mapped[bool | None] = mapped_column(Boolean)
     after_known: Mapped[bool | None] = mapped_column(Boolean)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class UserStoryRow(Base):
+    """A user story of a product, with the sections that list it (it names no feature)."""
+
+    __tablename__ = "user_stories"
+    __table_args__ = (Index("ix_user_stories_product", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    product_id: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    section_ids: Mapped[list[Any]] = mapped_column(default=list)
+    synced_at: Mapped[datetime]

@@ -74,6 +74,25 @@ def _summary(name: str, data: dict[str, Any]) -> str:
         return f"{data['groups_total']} severity groups over {data['tests_in_scope']} tests; top: {groups}"
     if name == "get_triage_log":
         return f"{data['total']} triage writes recorded (writes are off in the demo)"
+    if name == "list_bugs":
+        first = data["bugs"][0] if data["bugs"] else None
+        newest = f"; newest: {first['id']} {first['title']!r} ({first['bucket']})" if first else ""
+        return f"{data['total']} bugs, has_more={data['has_more']}{newest}"
+    if name == "get_bug":
+        reason = data["reject_reason"]
+        return (
+            f"bug {data['id']} {data['title']!r}: {data['severity']}, {data['bucket']}, "
+            f"{len(data['steps'])} steps, {len(data['comments'])} comments"
+            + (f", rejected as {reason['name']!r}" if reason else "")
+        )
+    if name in ("list_features", "list_user_stories"):
+        items = data["features"] if name == "list_features" else data["user_stories"]
+        first = f"; first: {items[0]['title']!r}" if items else ""
+        return f"{data['total']} {name.removeprefix('list_').replace('_', ' ')}{first}"
+    if name == "search":
+        top = data["hits"][0] if data["hits"] else None
+        best = f"; best: {top['kind']} {top['id']}: {top['snippet']}" if top else ""
+        return f"{len(data['hits'])} hits for {data['query']!r}{best}"
     return _short(data)
 
 
@@ -141,6 +160,20 @@ async def run_demo(*, size: str = "medium", seed: int = 1, out: TextIO = sys.std
                         )
                         args = {"test_id": busiest["id"], "recent_bugs": 3}
                         await _call(client, out, "get_test_status", args)
+                        rejected = await _call(
+                            client,
+                            out,
+                            "list_bugs",
+                            {"test_ids": [busiest["id"]], "buckets": ["rejected"], "per_page": 3},
+                        )
+                        if rejected["bugs"]:
+                            bug_id = rejected["bugs"][0]["id"]
+                            await _call(client, out, "get_bug", {"bug_id": bug_id})
+                    await _call(client, out, "list_features", {"product_id": pid, "per_page": 5})
+                    await _call(
+                        client, out, "list_user_stories", {"product_id": pid, "per_page": 5}
+                    )
+                    await _call(client, out, "search", {"query": "checkout crash", "limit": 5})
                     await _call(client, out, "get_database_stats", {})
                     await _call(client, out, "get_sync_history", {"limit": 3})
                     await _call(client, out, "get_problematic_tests", {})

@@ -25,16 +25,19 @@ import httpx
 from testio.client.listings import (
     BugBatch,
     Catalogue,
+    Stories,
     TestPage,
     bug_batch,
     full_page,
     parse_features,
     parse_products,
+    parse_user_stories,
     plain_catalogue,
     salvaged_page,
     sectioned_catalogue,
+    sectioned_stories,
 )
-from testio.client.payloads import Bug, Feature, Product, Test
+from testio.client.payloads import Bug, Feature, Product, Test, UserStory
 from testio.client.recovery import Problem, gather, salvage_window, split_batch
 from testio.client.redaction import Redactor
 from testio.client.responses import (
@@ -228,6 +231,23 @@ class TestIOClient:
                 return plain_catalogue(features), problems
         return await self._features_by_section(product)
 
+    async def list_user_stories(self, product: Product) -> tuple[Stories, list[Problem]]:
+        """The product's user stories, each with the section ids it appears in.
+
+        A product without sections answers one call; a sectioned product needs `section_id`
+        (without it the API answers 500), so it is read per section, and a section that
+        fails is a `features` problem while the others are kept.
+        """
+        if not product.has_sections:
+            path = f"products/{product.id}/user_stories"
+            raws = await self._get(path, list_in("user_stories"))
+            stories, problems = parse_user_stories(raws, path, product.id, self._redact)
+            unique: dict[int, UserStory] = {}
+            for story in stories:
+                unique.setdefault(story.id, story)
+            return [(s, ()) for s in unique.values()], problems
+        return await self._stories_by_section(product)
+
     async def get_test_page(
         self,
         product_id: int,
@@ -313,6 +333,30 @@ class TestIOClient:
             return [], [Problem(kind="features", product_id=product.id, message=message)]
         results = await gather([functools.partial(one, sid) for sid in sections])
         return sectioned_catalogue(sections, results)
+
+    async def _stories_by_section(self, product: Product) -> tuple[Stories, list[Problem]]:
+        path = f"products/{product.id}/user_stories"
+
+        async def one(section_id: int) -> tuple[list[UserStory], list[Problem]]:
+            try:
+                raws = await self._get(
+                    path, list_in("user_stories"), query={"section_id": section_id}
+                )
+            except (
+                NotFoundError,
+                ForbiddenError,
+                ApiValidationError,
+                ServerError,
+                MalformedResponseError,
+            ) as exc:
+                message = f"Skipped the user stories of section {section_id} because {exc}"
+                logger.warning("%s", message)
+                return [], [Problem(kind="features", product_id=product.id, message=message)]
+            return parse_user_stories(raws, path, product.id, self._redact)
+
+        sections = product.section_ids
+        results = await gather([functools.partial(one, sid) for sid in sections])
+        return sectioned_stories(sections, results)
 
     async def _test_window(
         self,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from testio.client.payloads import Bug, Feature, Product, Test
+from testio.client.payloads import Bug, Feature, Product, Test, UserStory
 from testio.client.recovery import Problem, Salvage, int_at, parse_items, payload_problem
 from testio.errors import PayloadError
 
@@ -20,6 +20,7 @@ logger = logging.getLogger("testio.client")
 
 Redact = Callable[[str], str]
 Catalogue = list[tuple[Feature, tuple[int, ...]]]  # each feature with the section ids it is in
+Stories = list[tuple[UserStory, tuple[int, ...]]]  # each user story with the section ids it is in
 
 
 @attrs.frozen
@@ -119,6 +120,31 @@ def sectioned_catalogue(
             if section_id not in members.setdefault(feature.id, []):
                 members[feature.id].append(section_id)
     return [(f, tuple(members[f.id])) for f in features.values()], problems
+
+
+def parse_user_stories(
+    raws: Sequence[object], path: str, product_id: int, redact: Redact
+) -> tuple[list[UserStory], list[Problem]]:
+    """The user stories of `GET path`; an unreadable one is a `payload` problem."""
+    return parse_items(
+        raws, UserStory.from_api, where=f"GET {path}", product_id=product_id, redact=redact
+    )
+
+
+def sectioned_stories(
+    sections: Sequence[int], results: Sequence[tuple[list[UserStory], list[Problem]]]
+) -> tuple[Stories, list[Problem]]:
+    """Per-section story lists merged: each story once, with every section it appears in."""
+    stories: dict[int, UserStory] = {}
+    members: dict[int, list[int]] = {}
+    problems: list[Problem] = []
+    for section_id, (found, trouble) in zip(sections, results, strict=True):
+        problems.extend(trouble)
+        for story in found:
+            stories.setdefault(story.id, story)
+            if section_id not in members.setdefault(story.id, []):
+                members[story.id].append(section_id)
+    return [(s, tuple(members[s.id])) for s in stories.values()], problems
 
 
 def bug_batch(

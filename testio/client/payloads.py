@@ -19,6 +19,17 @@ from testio.errors import PayloadError
 
 MAX_TEXT = 2000  # longer strings from the API are cut: a title is never a novel
 
+REJECT_REASON_NAMES: dict[str, str] = {
+    "device_not_relevant": "Device not relevant",
+    "ignored_instructions": "Instructions not followed",
+    "intended_behavior": "Intended behaviour",
+    "irrelevant": "Bug not relevant",
+    "known_bug": "Known bug",
+    "not_reproducible": "Not reproducible",
+    "request_timeout": "Request timeout",
+}
+"""The API's standard reject reasons (`GET bugs/reject_reasons`) and the system's timeout."""
+
 REJECT_REASON_COMMENTS: dict[str, str] = {
     "device_not_relevant": "This device is not relevant and the bug will not be fixed.",
     "ignored_instructions": "The test instructions were not followed.",
@@ -181,6 +192,24 @@ class Feature:
 
 
 @attrs.frozen
+class UserStory:
+    """A user story of a product; it names no feature (features list stories by title)."""
+
+    id: int
+    title: str
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Self:
+        """Parse one user story (`path` repeats `title`)."""
+        data = _obj(raw, "A user story")
+        sid = _id(data, "id", "A user story")
+        title = _opt_text(data, "title") or _opt_text(data, "path")
+        if title is None:
+            raise PayloadError(f"User story {sid} has no title.")
+        return cls(id=sid, title=title)
+
+
+@attrs.frozen
 class TestFeature:
     """A feature as it stood for one test."""
 
@@ -256,6 +285,15 @@ class Test:
 
 
 @attrs.frozen
+class BugComment:
+    """A comment on a bug: who wrote it, what, and when (when the API says)."""
+
+    author: str | None
+    body: str
+    created_at: datetime | None
+
+
+@attrs.frozen
 class Bug:
     """A bug as reported on a test; the reject reason is recovered from its comments."""
 
@@ -275,6 +313,17 @@ class Bug:
     location: str | None
     operating_system: str | None = None
     """The operating system of the bug's (first) device, e.g. "Android"; null for custom bugs."""
+    device: str | None = None
+    """Vendor and model of that device, e.g. "Apple iPad Air"."""
+    device_category: str | None = None
+    """"Smartphones", "Tablets", "Computers", ..."""
+    browsers: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    expected_result: str | None = None
+    actual_result: str | None = None
+    attachments: tuple[str, ...] = ()
+    """Attachment URLs."""
+    comments: tuple[BugComment, ...] = ()
 
     @classmethod
     def from_api(cls, raw: Any) -> Self:
@@ -307,7 +356,68 @@ class Bug:
             feature_id=feature_id,
             location=_opt_text(data, "location"),
             operating_system=_device_os(data),
+            **_device(data),
+            steps=_steps(data),
+            expected_result=_opt_text(data, "expected_result"),
+            actual_result=_opt_text(data, "actual_result"),
+            attachments=tuple(
+                url
+                for item in _list(data, "attachments")
+                if isinstance(item, Mapping) and (url := _opt_text(item, "url")) is not None  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+            ),
+            comments=tuple(_comments(data)),
         )
+
+
+def _steps(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The non-empty steps, trimmed; a step is one line (the cache keeps one per line)."""
+    steps: list[str] = []
+    for step in _list(data, "steps"):
+        if isinstance(step, str):
+            text = step.strip()
+            if "\n" in text or "\r" in text:
+                text = " ".join(text.split())
+            if text:
+                steps.append(text[:MAX_TEXT])
+    return tuple(steps)
+
+
+def _device(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The first device's model, category and browsers (custom bugs have no device)."""
+    for device in _list(data, "devices"):
+        if isinstance(device, Mapping):
+            vendor = _opt_text(_sub(device, "vendor"), "name")  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+            model = _opt_text(_sub(device, "devices"), "name")  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+            named = " ".join(n for n in (vendor, model) if n)
+            browsers = tuple(
+                name
+                for item in _list(device, "browsers")  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+                if isinstance(item, Mapping) and (name := _opt_text(item, "name")) is not None  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+            )
+            return {
+                "device": named or None,
+                "device_category": _opt_text(_sub(device, "category"), "name"),  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+                "browsers": browsers,
+            }
+    return {}
+
+
+def _comments(data: Mapping[str, Any]) -> list[BugComment]:
+    comments: list[BugComment] = []
+    for item in _list(data, "comments"):
+        if not isinstance(item, Mapping):
+            continue
+        body = _opt_text(item, "body")  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+        if body is None:
+            continue
+        comments.append(
+            BugComment(
+                author=_opt_text(_sub(item, "author"), "name"),  # pyright: ignore[reportUnknownArgumentType]  # JSON: keys are str
+                body=body,
+                created_at=parse_instant(item.get("created_at")),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]  # JSON object
+            )
+        )
+    return comments
 
 
 def _device_os(data: Mapping[str, Any]) -> str | None:

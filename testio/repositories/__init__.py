@@ -15,6 +15,7 @@ from testio.repositories.products import ProductListing, ProductRepository
 from testio.repositories.stats import CacheCounts, ProductCounts, StatsRepository
 from testio.repositories.sync_events import SyncEventCounts, SyncEventRepository
 from testio.repositories.tests import BugFetchDue, TestListPage, TestRepository, TestWriteCounts
+from testio.repositories.user_stories import UserStoryRepository
 
 __all__ = [
     "BugFetchDue",
@@ -34,6 +35,7 @@ __all__ = [
     "TestListPage",
     "TestRepository",
     "TestWriteCounts",
+    "UserStoryRepository",
     "problem_key",
 ]
 
@@ -49,6 +51,7 @@ class Repositories:
     sync_events: SyncEventRepository
     problems: ProblemRepository
     stats: StatsRepository
+    user_stories: UserStoryRepository
 
     @classmethod
     def on(cls, session: AsyncSession) -> Repositories:
@@ -61,4 +64,5 @@ class Repositories:
             sync_events=SyncEventRepository(session),
             problems=ProblemRepository(session),
             stats=StatsRepository(session),
+            user_stories=UserStoryRepository(session),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,21 @@ class BugTally:
 
     statuses: tuple[BugStatusCount, ...]
     severities: dict[str, int]
+
+
+def bug_details(bug: Bug) -> str | None:
+    """The `details` column: attachments and comments as compact JSON, null when none."""
+    if not bug.attachments and not bug.comments:
+        return None
+    details: dict[str, Any] = {}
+    if bug.attachments:
+        details["attachments"] = list(bug.attachments)
+    if bug.comments:
+        details["comments"] = [
+            [c.author, c.body, None if c.created_at is None else c.created_at.isoformat()]
+            for c in bug.comments
+        ]
+    return json.dumps(details, ensure_ascii=False, separators=(",", ":"))
 
 
 class BugRepository:
@@ -70,6 +86,13 @@ class BugRepository:
                     "feature_id": bug.feature_id,
                     "location": bug.location,
                     "operating_system": bug.operating_system,
+                    "device": bug.device,
+                    "device_category": bug.device_category,
+                    "browsers": ", ".join(bug.browsers) or None,
+                    "steps": "\n".join(bug.steps) or None,
+                    "expected_result": bug.expected_result,
+                    "actual_result": bug.actual_result,
+                    "details": bug_details(bug),
                     "synced_at": synced_at,
                 }
             )
@@ -98,9 +121,9 @@ class BugRepository:
             await self.session.execute(delete(table_of(BugRow)).where(BugRow.id.in_(chunk)))
         return per_test
 
-    async def get(self, bug_id: int) -> BugRow | None:
-        """One bug, or None."""
-        return await self.session.get(BugRow, bug_id)
+    async def get(self, bug_id: int, *, reload: bool = False) -> BugRow | None:
+        """One bug, or None; `reload` reads it again even if the session holds it."""
+        return await self.session.get(BugRow, bug_id, populate_existing=reload)
 
     async def list_for_test(self, test_id: int, *, limit: int | None = None) -> list[BugRow]:
         """A test's bugs, most recently reported first (bugs without a report time last)."""

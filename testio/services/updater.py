@@ -21,7 +21,9 @@ import attrs
 
 from testio.cache.models import ProductRow
 from testio.client.api import TestIOClient
+from testio.client.listings import Catalogue, Stories
 from testio.client.payloads import Product
+from testio.client.recovery import Problem
 from testio.config import Settings
 from testio.domain.sync import SyncProgress
 from testio.errors import ApiError, AuthenticationError
@@ -286,14 +288,33 @@ class ProductUpdater:
         return read_all
 
     async def _features(self, product: Product, tally: ProductTally) -> None:
+        """The feature catalogue and the user stories, read together (they change together)."""
+        features: Catalogue = []
+        stories: Stories = []
+        feature_problems: list[Problem] = []
+        story_problems: list[Problem] = []
+
+        async def read_features() -> None:
+            nonlocal features, feature_problems
+            features, feature_problems = await self._client.list_features(product)
+
+        async def read_stories() -> None:
+            nonlocal stories, story_problems
+            stories, story_problems = await self._client.list_user_stories(product)
+
         try:
-            features, problems = await self._client.list_features(product)
-        except AuthenticationError:
-            raise
-        except ApiError as exc:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(read_features)
+                tg.start_soon(read_stories)
+        except BaseException as exc:
+            error = root_error(exc)
+            if isinstance(error, AuthenticationError):
+                raise error from None
+            if not isinstance(error, ApiError):
+                raise
             # The tests and bugs do not depend on the catalogue: keep reading them.
             message = (
-                f"The feature catalogue of product {product.id} could not be read ({exc}); "
+                f"The feature catalogue of product {product.id} could not be read ({error}); "
                 "the cached features are kept and the next sync reads it again."
             )
             log.warning("%s", message)
@@ -301,18 +322,23 @@ class ProductUpdater:
             await self._writer.record([NewProblem("features", key, product.id, message)])
             tally.complete = False
             return
-        noted = self._writer.note(as_new_problem(p, product_id=product.id) for p in problems)
+        noted = self._writer.note(
+            as_new_problem(p, product_id=product.id) for p in (*feature_problems, *story_problems)
+        )
         now = self._now()
 
         async def change(repos: Repositories) -> None:
+            complete = not noted
+            # When some sections failed, keep what is cached for them and add what arrived.
+            await repos.features.replace_for_product(
+                product.id, features, synced_at=now, delete_missing=complete
+            )
+            await repos.user_stories.replace_for_product(
+                product.id, stories, synced_at=now, delete_missing=complete
+            )
             if noted:
-                # Some sections failed: keep what is cached for them, add what arrived.
-                await repos.features.replace_for_product(
-                    product.id, features, synced_at=now, delete_missing=False
-                )
                 await repos.problems.record(noted, seen_at=now)
                 return
-            await repos.features.replace_for_product(product.id, features, synced_at=now)
             await repos.products.mark_features_synced(product.id, now)
             await repos.problems.resolve_missing(
                 kind="features", product_id=product.id, still_open=(), at=now

@@ -93,3 +93,30 @@ async def test_a_script_gets_a_multi_product_report_from_the_report_service(sync
     assert [c.product.id for c in result.comparison] == ids
     assert all(isinstance(c, testio.ProductComparison) for c in result.comparison)
     assert result.combined.bugs.total == sum(p.summary.bugs.total for p in result.products)
+
+
+async def test_a_script_reads_bugs_the_catalogue_and_search_from_the_services_the_tools_use(
+    synced: World,
+) -> None:
+    product = max(synced.products(), key=lambda p: len(p["tests"]))
+    async with synced.app() as app:
+        async with app.bugs() as bugs:
+            listed = await bugs.list_bugs(product_id=product["id"], sort="severity")
+            bug = await bugs.get_bug(listed.bugs[0].id)
+        async with app.catalogue() as catalogue:
+            features = await catalogue.list_features(product["id"])
+            stories = await catalogue.list_user_stories(product["id"])
+        async with app.search() as search:
+            found = await search.search(bug.title, kinds=["bug"], limit=100)
+        assert await connections_checked_out(app.engine) == 0
+    assert isinstance(listed, testio.BugList)
+    assert isinstance(bug, testio.BugDetail)
+    assert isinstance(features, testio.FeatureList)
+    assert isinstance(stories, testio.UserStoryList)
+    assert isinstance(found, testio.SearchResults)
+    assert listed.total == sum(len(t["bugs"]) for t in product["tests"] if not t["poisoned"])
+    assert features.total == len(product["feature_ids"])
+    assert stories.total == product["story_count"]
+    assert bug.id in [h.id for h in found.hits]
+    data = testio.to_jsonable(bug)
+    assert json.loads(json.dumps(data)) == data

@@ -47,6 +47,10 @@ def test_demo_runs_every_tool_against_the_sandbox_and_ends_with_the_ebr_summary(
         "get_sync_history",
         "get_problematic_tests",
         "sync_data",
+        "list_bugs",
+        "list_features",
+        "list_user_stories",
+        "search",
         "query_metrics",
         "get_triage_log",
     ):

@@ -13,6 +13,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from testio.cache.search_index import INDEXED
+
 Policy = Literal["drop", "flag"]
 
 SKIPPED_TABLES: Final = frozenset({"sync_events", "sync_lease"})
@@ -33,6 +35,7 @@ BOOKKEEPING: Final[dict[str, dict[str, Policy]]] = {
         "bugs_synced_at": "flag",
     },
     "bugs": {"synced_at": "drop"},
+    "user_stories": {"synced_at": "drop"},
     "problems": {
         "id": "drop",
         "first_seen": "drop",
@@ -54,11 +57,20 @@ def dump_cache(db_file: Path) -> CacheDump:
             for (name,) in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
-            if name not in SKIPPED_TABLES
+            if name not in SKIPPED_TABLES and not _search_index(name)
         ]
+        for index in INDEXED:
+            # The index's own storage depends on the order of writes; what it must hold is
+            # exactly the rows it indexes, which FTS5 checks (raising if it does not).
+            conn.execute(f"INSERT INTO {index.fts}({index.fts}) VALUES('integrity-check')")
         return {name: _rows(conn, name) for name in sorted(tables)}
     finally:
         conn.close()
+
+
+def _search_index(table: str) -> bool:
+    """An FTS5 table of the search index, or one of its shadow tables."""
+    return any(table == i.fts or table.startswith(f"{i.fts}_") for i in INDEXED)
 
 
 def _rows(conn: sqlite3.Connection, table: str) -> list[tuple[Any, ...]]:
@@ -89,7 +101,14 @@ def differences(actual: CacheDump, expected: CacheDump, *, limit: int = 5) -> li
     return found
 
 
-PRODUCT_COLUMN: Final = {"products": 0, "features": 1, "tests": 1, "bugs": 2, "problems": 2}
+PRODUCT_COLUMN: Final = {
+    "products": 0,
+    "features": 1,
+    "tests": 1,
+    "bugs": 2,
+    "problems": 2,
+    "user_stories": 1,
+}
 """Where a dumped row of each table holds its product id."""
 
 TEST_COLUMN: Final = {"tests": 0, "bugs": 1}

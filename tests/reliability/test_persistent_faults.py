@@ -76,14 +76,15 @@ async def test_a_test_list_that_always_fails_costs_only_that_products_tests(
 async def test_a_feature_list_that_always_fails_costs_only_the_features(
     world: World, db_file: Path, clean_small: CacheDump
 ) -> None:
-    """A product whose feature catalogue fails still has every test and bug cached."""
+    """A product whose feature catalogue fails (its user stories are read with it) still has
+    every test and bug cached."""
     product = _plain_product(world)
     rewriting(world).fail(rf"/products/{product['id']}/features")
 
     result = await synced_result(world)
 
     cache = dump_cache(db_file)
-    rest: dict[str, Any] = {"tables": ["problems", "products", "features"]}
+    rest: dict[str, Any] = {"tables": ["problems", "products", "features", "user_stories"]}
     assert differences(excluding(cache, **rest), excluding(clean_small, **rest)) == []
     assert [(row[0], row[2]) for row in new_open_problems(cache, clean_small)] == [
         ("features", product["id"])

@@ -61,7 +61,7 @@ def inspect(world: World, *args: str) -> dict[str, Any]:
 def test_inspector_lists_the_tools(synced: World) -> None:
     result = inspect(synced, "--method", "tools/list")
     names = {t["name"] for t in result["tools"]}
-    assert {"list_products", "generate_ebr_report", "get_test_status"} <= names
+    assert {"list_products", "generate_ebr_report", "get_test_status", "list_bugs"} <= names
     tool = next(t for t in result["tools"] if t["name"] == "list_tests")
     assert tool["annotations"]["readOnlyHint"] is True
     assert tool["outputSchema"]["type"] == "object"
@@ -119,3 +119,36 @@ def test_inspector_calls_query_metrics(synced: World) -> None:
             assert groups[product["id"]]["tests"] == len(executed)
             bugs = groups[product["id"]]["quality"]["bugs"]["total"]
             assert bugs == sum(len(t["bugs"]) for t in executed)
+
+
+def test_inspector_calls_list_bugs(synced: World) -> None:
+    product = max(synced.products(), key=lambda p: len(p["tests"]))
+    bugs = [b for t in product["tests"] if not t["poisoned"] for b in t["bugs"]]
+    result = inspect(
+        synced,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "list_bugs",
+        "--tool-args-json",
+        json.dumps({"product_id": product["id"], "buckets": ["rejected"], "per_page": 5}),
+    )
+    listed = result["structuredContent"]
+    assert listed["total"] == sum(1 for b in bugs if b["status"] == "rejected")
+    assert {b["bucket"] for b in listed["bugs"]} == {"rejected"}
+
+
+def test_inspector_calls_search(synced: World) -> None:
+    result = inspect(
+        synced,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "search",
+        "--tool-args-json",
+        json.dumps({"query": "checkout", "kinds": ["feature", "bug"], "limit": 5}),
+    )
+    found = result["structuredContent"]
+    assert result["isError"] is False
+    assert 0 < len(found["hits"]) <= 5
+    assert {h["kind"] for h in found["hits"]} <= {"feature", "bug"}

@@ -48,6 +48,23 @@ async def test_serve_over_stdio_answers_from_the_cache(synced: World, mode: Any)
             assert by_product[product["id"]]["quality"] == report.structured_content["summary"]
             bad = await client.call_tool("list_tests", {"product_id": "x"})
             assert bad.is_error
+            bugs = await client.call_tool("list_bugs", {"product_id": product["id"]})
+            assert bugs.structured_content is not None
+            listed = bugs.structured_content["bugs"]
+            visible = [t for t in product["tests"] if not t["poisoned"]]
+            assert bugs.structured_content["total"] == sum(len(t["bugs"]) for t in visible)
+            bug = await client.call_tool("get_bug", {"bug_id": listed[0]["id"]})
+            assert bug.structured_content is not None
+            assert bug.structured_content["title"] == listed[0]["title"]
+            for tool in ("list_features", "list_user_stories"):
+                catalogue = await client.call_tool(tool, {"product_id": product["id"]})
+                assert catalogue.structured_content is not None
+                assert catalogue.structured_content["total"] > 0
+            found = await client.call_tool("search", {"query": listed[0]["title"]})
+            assert found.structured_content is not None
+            assert listed[0]["id"] in [h["id"] for h in found.structured_content["hits"]]
+            bad_query = await client.call_tool("search", {"query": "AND", "syntax": "fts5"})
+            assert bad_query.is_error
 
 
 async def test_serve_over_stdio_never_leaks_the_token_when_the_api_is_down(synced: World) -> None:

@@ -24,6 +24,11 @@ EXPECTED_TOOLS = {
     "get_sync_history",
     "get_problematic_tests",
     "sync_data",
+    "list_bugs",
+    "get_bug",
+    "list_features",
+    "list_user_stories",
+    "search",
     "query_metrics",
     "get_triage_log",
 }
