@@ -29,17 +29,17 @@ def _mode(path: Path) -> int:
 
 
 async def test_opening_creates_the_parent_directory_and_the_file(
-    engine: AsyncEngine, db_file: Path
+    sqlite_engine: AsyncEngine, db_file: Path
 ) -> None:
     """The cache's directory and file exist after opening."""
     assert db_file.is_file()
 
 
 async def test_database_and_wal_files_are_readable_by_their_owner_only(
-    engine: AsyncEngine, db_file: Path
+    sqlite_engine: AsyncEngine, db_file: Path
 ) -> None:
     """The database, its -wal and its -shm file are 0600 while the cache is in use."""
-    async with engine.begin() as conn:
+    async with sqlite_engine.begin() as conn:
         await conn.execute(text("CREATE TABLE scratch (x INTEGER)"))
         await conn.execute(text("INSERT INTO scratch VALUES (1)"))
         wal, shm = Path(f"{db_file}-wal"), Path(f"{db_file}-shm")
@@ -58,9 +58,9 @@ async def test_an_existing_world_readable_file_is_made_private(db_file: Path) ->
     assert _mode(db_file) == 0o600
 
 
-async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(engine: AsyncEngine) -> None:
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_engine: AsyncEngine) -> None:
     """Every connection uses WAL, synchronous=NORMAL and waits for other writers."""
-    async with engine.connect() as conn:
+    async with sqlite_engine.connect() as conn:
         journal = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
         synchronous = (await conn.execute(text("PRAGMA synchronous"))).scalar()
         timeout = (await conn.execute(text("PRAGMA busy_timeout"))).scalar()
