@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sync_world import SyncWorld, sandbox_app
 
-from testio.cache.engine import open_engine
+from testio.cache.engine import open_engine, sqlite_path
 from testio.cache.models import SyncEventRow
 from testio.cache.synclock import SyncLock, lock_path, sync_running
 from testio.domain.sync import SyncProgress, SyncResult
@@ -23,11 +23,11 @@ from testio.errors import SyncInProgressError
 HOLDER = textwrap.dedent(
     """
     import asyncio, sys
-    from testio.cache.engine import open_engine
+    from testio.cache.engine import open_engine, sqlite_path
     from testio.cache.synclock import SyncLock
 
     async def main():
-        engine = await open_engine("sqlite+aiosqlite:///" + sys.argv[1])
+        engine = await open_engine(sys.argv[1])
         lock = SyncLock(engine, wait=False)
         await lock.acquire()
         print("held", flush=True)
@@ -81,11 +81,10 @@ async def test_waiting_is_bounded(cache_url: str) -> None:
             await world.sync(lock_timeout=0.2)
 
 
-async def test_the_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
-    """SIGKILL ends the holder; the operating system drops its file lock at once."""
-    db_file = tmp_path / "c.db"
-    engine = await open_engine(f"sqlite+aiosqlite:///{db_file}")
-    holder = await anyio.open_process([sys.executable, "-c", HOLDER, str(db_file)])
+async def test_the_lock_of_a_killed_process_is_released(cache_url: str) -> None:
+    """SIGKILL ends the holder; its file lock (or PostgreSQL session lock) is dropped at once."""
+    engine = await open_engine(cache_url)
+    holder = await anyio.open_process([sys.executable, "-c", HOLDER, cache_url])
     try:
         assert holder.stdout is not None
         with anyio.fail_after(30):
@@ -107,7 +106,8 @@ async def test_the_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
         with anyio.CancelScope(shield=True):
             await holder.aclose()
         await engine.dispose()
-    assert lock_path(db_file).exists()
+    database = sqlite_path(cache_url)
+    assert database is None or lock_path(database).exists()
 
 
 async def test_a_bug_refresh_during_a_sync_does_not_fail_on_the_database_lock(
