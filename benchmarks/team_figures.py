@@ -29,7 +29,7 @@ from benchmarks.sandbox_process import SandboxProcess, free_port
 from benchmarks.table import Figure
 from benchmarks.truth import Account
 
-CLIENTS = 50
+CLIENTS = int(os.environ.get("TESTIO_BENCH_CLIENTS", "50"))
 ERRORS = "team load: failed calls (50 HTTP clients, worker syncing PostgreSQL)"
 P50 = "team load: tool call median"
 P99 = "team load: tool call p99"
