@@ -123,6 +123,10 @@ async def open_engine(settings: Settings | str, *, echo: bool = False) -> AsyncE
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite:
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+    elif url.get_backend_name() == "postgresql":
+        # A shared server outlives database restarts (pre-ping drops dead connections) and
+        # serves many HTTP clients at once through one engine.
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
     if path is not None:
         _prepare_file(path)
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import signal
-from typing import TYPE_CHECKING
 
 import anyio
 
@@ -19,9 +18,6 @@ from testio.app import App
 from testio.config import Settings
 from testio.domain.sync import SyncResult
 from testio.errors import AuthenticationError, SyncInProgressError, TestioError
-
-if TYPE_CHECKING:
-    import httpx
 
 log = logging.getLogger("testio.worker")
 
@@ -66,20 +62,12 @@ async def _loop(app: App, interval: float, runs: int | None) -> None:
         await anyio.sleep(max(0.0, interval - (anyio.current_time() - started)))
 
 
-async def run_worker(
-    settings: Settings,
-    *,
-    runs: int | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> int:
-    """Sync every `settings.worker_interval_s` until SIGTERM/SIGINT (or `runs` runs); exit code.
-
-    `transport` replaces the HTTP transport to TestIO (tests pass the sandbox's).
-    """
+async def run_worker(settings: Settings, *, runs: int | None = None) -> int:
+    """Sync every `settings.worker_interval_s` until SIGTERM/SIGINT (or `runs` runs); exit code."""
     settings.require_token()
     interval = settings.worker_interval_s
     log.info("worker started: a sync every %g s on %s", interval, _where(settings))
-    async with App(settings, transport=transport) as app:
+    async with App(settings) as app:
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
             async with anyio.create_task_group() as tg:
 

@@ -28,7 +28,8 @@ async def _state(engine: AsyncEngine) -> tuple[list[SyncEventRow], int]:
     return events, tests or 0
 
 
-Ready = Callable[[list[SyncEventRow], int], bool]
+Ready = Callable[[list[SyncEventRow], int, str], bool]
+"""Whether to stop the worker, given the sync events, the cached tests and its log so far."""
 
 
 async def _worker_until(
@@ -39,7 +40,7 @@ async def _worker_until(
         process = await anyio.open_process(cli_command("worker"), env=env, stderr=stderr)
         try:
             with anyio.fail_after(90):
-                while not ready(*(state := await _state(engine))):  # noqa: ASYNC110 - polling another process
+                while not ready(*(state := await _state(engine)), log.read_text()):  # noqa: ASYNC110 - polling another process
                     await anyio.sleep(0.05)
                 process.send_signal(signal.SIGTERM)
                 code = await process.wait()
@@ -72,14 +73,16 @@ async def test_a_worker_stopped_mid_sync_keeps_its_work_and_the_next_run_complet
                 env,
                 tmp_path / "first.log",
                 engine,
-                lambda events, tests: bool(events) and events[-1].status == "running" and tests > 0,
+                lambda events, tests, _: (
+                    bool(events) and events[-1].status == "running" and tests > 0
+                ),
             )
             sandbox.sandbox.set_faults(Faults())
             second = await _worker_until(
                 env,
                 tmp_path / "second.log",
                 engine,
-                lambda events, tests: len(events) == 2 and events[-1].ended_at is not None,
+                lambda events, _, text: len(events) == 2 and "testio.worker: sync" in text,
             )
             settings = Settings(
                 api_url=sandbox.base_url, api_token=sandbox.tokens[0], database_url=cache_url
