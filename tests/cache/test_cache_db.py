@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import stat
@@ -19,7 +20,7 @@ from testio.cache.engine import (
     schema_version,
     session_factory,
 )
-from testio.cache.models import SCHEMA_VERSION, SyncEventRow
+from testio.cache.models import SCHEMA_VERSION, MetaRow, SyncEventRow
 from testio.config import Settings
 from testio.errors import ConfigError
 
@@ -199,3 +200,17 @@ async def test_no_connection_is_checked_out_after_sessions_close(engine: AsyncEn
         await session.execute(text("SELECT 1"))
         during = await connections_checked_out(engine)
     assert (during, await connections_checked_out(engine)) == (1, 0)
+
+
+async def test_processes_opening_a_new_cache_at_once_build_its_schema_once(cache_url: str) -> None:
+    """Engines opened together on an empty database all succeed; one version row is recorded."""
+    engines = await asyncio.gather(*(open_engine(cache_url) for _ in range(4)))
+    try:
+        async with engines[0].connect() as conn:
+            versions = (
+                await conn.execute(select(MetaRow.value).where(MetaRow.key == "schema_version"))
+            ).all()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert [v[0] for v in versions] == [str(SCHEMA_VERSION)]
