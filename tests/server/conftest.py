@@ -36,17 +36,20 @@ async def connect(request: pytest.FixtureRequest, synced: World) -> AsyncIterato
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each engine meets each transport once: HTTP runs on SQLite, PostgreSQL runs in memory.
+    """Each engine meets each transport once: HTTP (both eras) and the in-memory modern era
+    run on SQLite; PostgreSQL runs with the in-memory legacy client.
 
-    The transport and the cache engine are independent layers; crossing them all would
-    double the run time and prove nothing more.
+    The transport, the protocol era and the cache engine are independent layers; crossing
+    them all would double the run time and prove nothing more.
     """
     keep: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         params: dict[str, object] = callspec.params if callspec is not None else {}
-        over_http = params.get("connect") in (("http", "legacy"), ("http", "auto"))
-        if over_http and params.get("cache_url") == "postgresql":
+        if params.get("cache_url") == "postgresql" and params.get("connect") not in (
+            None,
+            ("memory", "legacy"),
+        ):
             continue
         keep.append(item)
     items[:] = keep
