@@ -15,7 +15,7 @@ from typing import TextIO
 
 import attrs
 
-from benchmarks import search_figures, serve_figures, sync_figures
+from benchmarks import search_figures, serve_figures, sync_figures, team_figures
 from benchmarks.sandbox_process import SandboxProcess
 from benchmarks.serve_figures import Counts
 from benchmarks.sync_runs import SyncRun, full_syncs, sync_once
@@ -32,6 +32,7 @@ MEDIUM_FIGURES = (
     sync_figures.LATENCY,
     serve_figures.STARTUP,
     *serve_figures.SERVE_FIGURES,
+    *team_figures.TEAM_FIGURES,
 )
 LARGE_FIGURES = (
     sync_figures.RSS_LARGE,
@@ -52,6 +53,7 @@ class Plan:
     calls: Counts = attrs.Factory(Counts)
     large_report_calls: int = 10
     search_calls: int = 10
+    team_load_s: float = 60.0
     large: bool = True
 
     @classmethod
@@ -64,6 +66,7 @@ class Plan:
             calls=Counts(spawns=2, warmup=3, calls=20, report_warmup=1, report_calls=5),
             large_report_calls=2,
             search_calls=2,
+            team_load_s=10.0,
             large=large,
         )
 
@@ -196,6 +199,12 @@ class Suite:
                 "warm tool calls and the one-year report",
                 serve_figures.SERVE_FIGURES,
                 lambda: serve_figures.warm_figures(sandbox, env, account, counts),
+            )
+            seconds = self.plan.team_load_s
+            self.step(
+                f"{team_figures.CLIENTS} HTTP clients for {seconds:.0f} s, worker on PostgreSQL",
+                team_figures.TEAM_FIGURES,
+                lambda: team_figures.team_figures(sandbox, env, account, seconds, self.log),
             )
 
     def large(self, workspace: Workspace) -> None:

@@ -48,6 +48,13 @@ class Settings:
     """Whether the triage write tools are listed and may write to TestIO (off by default)."""
     user: str = attrs.field(factory=lambda: _os_user())
     """Who the audit log names for each write (default: the operating system user)."""
+    serve_sync: bool = True
+    """Whether `testio serve` refreshes the cache itself (background sync, bugs before answers)."""
+    worker_interval_s: float = 900.0
+    http_tokens: str = attrs.field(default="", repr=False)
+    """Comma-separated bearer tokens HTTP clients of `testio serve --http` must present."""
+    http_allowed_origins: str = ""
+    """Comma-separated browser origins allowed to call `testio serve --http` (CORS)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.api_url.startswith(("http://", "https://")):
@@ -63,6 +70,18 @@ class Settings:
             )
         if self.bug_batch_size < 1 or self.page_size < 1:
             raise ConfigError("TESTIO_BUG_BATCH_SIZE and TESTIO_PAGE_SIZE must be at least 1.")
+        if self.worker_interval_s <= 0:
+            raise ConfigError("TESTIO_WORKER_INTERVAL must be a positive number of seconds.")
+
+    def client_tokens(self) -> tuple[str, ...]:
+        """The bearer tokens of `TESTIO_HTTP_TOKENS` (blank entries dropped)."""
+        return tuple(t.strip() for t in self.http_tokens.split(",") if t.strip())
+
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The origins of `TESTIO_HTTP_ALLOWED_ORIGINS`, without trailing slashes."""
+        return tuple(
+            o.strip().rstrip("/") for o in self.http_allowed_origins.split(",") if o.strip()
+        )
 
     def require_token(self) -> str:
         """The API token, or a ConfigError that says how to set it."""
@@ -107,6 +126,10 @@ class Settings:
             "LOG_LEVEL": "log_level",
             "ALLOW_WRITES": "allow_writes",
             "USER": "user",
+            "SERVE_SYNC": "serve_sync",
+            "WORKER_INTERVAL": "worker_interval_s",
+            "HTTP_TOKENS": "http_tokens",
+            "HTTP_ALLOWED_ORIGINS": "http_allowed_origins",
         }
         for suffix, attr in names.items():
             raw = env.get(ENV_PREFIX + suffix)
@@ -147,13 +170,7 @@ def _coerce(attr: str, raw: Any) -> Any:
     field = attrs.fields_dict(Settings)[attr]
     kind = field.type
     if kind in ("bool", bool):
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
-        env_name = ENV_PREFIX + attr.upper()
-        raise ConfigError(f"{env_name} must be 1 or 0 (true or false), not {raw!r}.")
+        return _boolean(attr, raw)
     try:
         if kind in ("float", float):
             return float(raw)
@@ -165,3 +182,12 @@ def _coerce(attr: str, raw: Any) -> Any:
         env_name = ENV_PREFIX + attr.removesuffix("_s").upper()
         raise ConfigError(f"{env_name} must be a number (got {raw!r}).") from exc
     return raw if raw is None else str(raw)
+
+
+def _boolean(attr: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{ENV_PREFIX}{attr.upper()} must be 1 or 0 (true or false), not {raw!r}.")

@@ -25,13 +25,15 @@ def clock() -> datetime:
 class World:
     """A sandbox API, settings pointing at it, and a way to open apps on one cache."""
 
-    def __init__(self, tmp_path: Path, config: SandboxConfig) -> None:
+    def __init__(
+        self, tmp_path: Path, config: SandboxConfig, *, database_url: str | None = None
+    ) -> None:
         self.asgi = create_app(config)
         self.sandbox: Sandbox = sandbox_of(self.asgi)
         self.settings = Settings(
             api_url=API_URL,
             api_token=self.sandbox.tokens[0],
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'cache.db'}",
+            database_url=database_url or f"sqlite+aiosqlite:///{tmp_path / 'cache.db'}",
             reports_dir=tmp_path / "reports",
             refresh_interval_s=0,
         )

@@ -1,10 +1,12 @@
 """Opening the cache database: engine, pragmas, file permissions, and the schema check.
 
 The default cache is a SQLite file in the user's cache directory, in WAL mode with a busy
-timeout, readable by its owner only. Any SQLAlchemy async URL works too
-(`TESTIO_DATABASE_URL`). A cache with an older or unknown schema version is dropped and
-rebuilt (its data is fetched again by the next sync), never a crash; the triage audit log,
-which cannot be fetched again, survives the rebuild.
+timeout, readable by its owner only. A team shares one PostgreSQL database instead
+(`TESTIO_DATABASE_URL=postgresql+asyncpg://...`, or plain `postgresql://`, which gets the
+asyncpg driver). A cache with an older or unknown schema version is dropped and rebuilt (its
+data is fetched again by the next sync), never a crash; one process at a time decides that
+(SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction-level advisory lock). The triage audit
+log, which cannot be fetched again, survives the rebuild.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy import Connection, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InvalidRequestError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -35,6 +37,9 @@ log = logging.getLogger("testio.db")
 BUSY_TIMEOUT_S: Final = 30.0
 """How long a SQLite writer waits for another one before giving up."""
 
+SCHEMA_LOCK: Final = (0x7E5710, 1)
+"""The PostgreSQL advisory lock key (two int4) held while the schema is checked or built."""
+
 FILE_MODE: Final = 0o600
 LEGACY_TABLES: Final[tuple[str, ...]] = ()
 """Tables of older schema versions that are no longer in the models (dropped on rebuild)."""
@@ -54,10 +59,12 @@ def database_url(settings: Settings | str) -> URL:
     except ArgumentError as exc:
         raise ConfigError(
             f"TESTIO_DATABASE_URL is not a database URL ({raw!r}); "
-            "use e.g. sqlite+aiosqlite:////path/to/cache.db."
+            "use e.g. sqlite+aiosqlite:////path/to/cache.db or postgresql+asyncpg://host/db."
         ) from exc
     if url.drivername == "sqlite":
         url = url.set(drivername="sqlite+aiosqlite")
+    elif url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+asyncpg")
     return url
 
 
@@ -120,6 +127,10 @@ async def open_engine(settings: Settings | str, *, echo: bool = False) -> AsyncE
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite:
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+    elif url.get_backend_name() == "postgresql":
+        # A shared server outlives database restarts (pre-ping drops dead connections) and
+        # serves many HTTP clients at once through one engine.
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
     if path is not None:
         _prepare_file(path)
     try:
@@ -127,7 +138,8 @@ async def open_engine(settings: Settings | str, *, echo: bool = False) -> AsyncE
     except (ArgumentError, InvalidRequestError, NoSuchModuleError) as exc:
         raise ConfigError(
             f"Cannot use TESTIO_DATABASE_URL {url.render_as_string(hide_password=True)!r}: "
-            f"{exc}; it needs an async driver, e.g. sqlite+aiosqlite:////path/to/cache.db."
+            f"{exc}; it needs an async driver, e.g. sqlite+aiosqlite:////path/to/cache.db "
+            "or postgresql+asyncpg://user@host/db (pip install 'testio[postgres]')."
         ) from exc
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(path is not None))
@@ -136,11 +148,16 @@ async def open_engine(settings: Settings | str, *, echo: bool = False) -> AsyncE
             await conn.run_sync(_ensure_schema)
     except BaseException as exc:
         await engine.dispose()
-        if isinstance(exc, SQLAlchemyError):
+        if isinstance(exc, SQLAlchemyError | OSError):
+            advice = (
+                "delete the file or set TESTIO_DATABASE_URL to another location."
+                if is_sqlite
+                else "check that the server is running and that TESTIO_DATABASE_URL names "
+                "a database this user may create tables in."
+            )
             raise CacheSchemaError(
                 f"Cannot open the cache database {url.render_as_string(hide_password=True)}: "
-                f"{exc.__class__.__name__}: {exc.args[0] if exc.args else exc}; "
-                "delete the file or set TESTIO_DATABASE_URL to another location."
+                f"{exc.__class__.__name__}: {exc.args[0] if exc.args else exc}; {advice}"
             ) from exc
         raise
     if path is not None:
@@ -157,6 +174,11 @@ def _ensure_schema(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         # One process at a time decides whether to build or rebuild.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        # Released at commit: processes starting together build the tables once.
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": SCHEMA_LOCK[0], "b": SCHEMA_LOCK[1]}
+        )
     existing = set(inspect(conn).get_table_names())
     ours = set(Base.metadata.tables)
     if existing & ours:

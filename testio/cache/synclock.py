@@ -1,7 +1,10 @@
 """One sync at a time per cache database, also across processes.
 
 For a SQLite file the lock is an OS file lock (`flock`) on `<database>.sync.lock`: the
-operating system releases it when the holder's process dies, even by SIGKILL. Other
+operating system releases it when the holder's process dies, even by SIGKILL. On
+PostgreSQL it is a session-level advisory lock held by one dedicated connection: the server
+releases it when that connection ends, so a dead holder (on any machine) frees it at once;
+the holder also records itself in `sync_lease` so a waiting sync can name it. Other
 databases (and in-memory SQLite) use a lease row in `sync_lease` that the holder renews;
 a dead holder's lease expires after `lease_s`.
 """
@@ -9,6 +12,7 @@ a dead holder's lease expires after `lease_s`.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import socket
@@ -20,9 +24,10 @@ from typing import Final, Literal, Self
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from testio.cache.engine import sqlite_path
 from testio.cache.models import SyncLeaseRow, table_of
@@ -33,7 +38,22 @@ log = logging.getLogger("testio.synclock")
 DEFAULT_WAIT_S: Final = 600.0
 """How long a second sync waits for the first by default."""
 
-LockMode = Literal["file", "lease"]
+LockMode = Literal["file", "lease", "advisory"]
+
+ADVISORY_CLASS: Final = 0x7E5710
+"""First half of the PostgreSQL advisory lock key: testio's namespace."""
+
+
+def advisory_key(name: str) -> tuple[int, int]:
+    """The two-int4 PostgreSQL advisory lock key of a lock name (stable across processes)."""
+    digest = hashlib.sha256(f"testio:{name}".encode()).digest()
+    return ADVISORY_CLASS, int.from_bytes(digest[:4]) & 0x7FFFFFFF
+
+
+def _default_mode(engine: AsyncEngine, path: Path | None) -> LockMode:
+    if path is not None:
+        return "file"
+    return "advisory" if engine.dialect.name == "postgresql" else "lease"
 
 
 def lock_path(database: Path) -> Path:
@@ -71,20 +91,23 @@ class SyncLock:
         self._timeout = timeout
         database = sqlite_path(engine.url)
         self._path = None if database is None else lock_path(database)
-        self.mode: LockMode = mode or ("file" if self._path is not None else "lease")
+        self.mode: LockMode = mode or _default_mode(engine, self._path)
         if self.mode == "file" and self._path is None:
             raise ValueError("A file lock needs a SQLite database file.")
+        if self.mode == "advisory" and engine.dialect.name != "postgresql":
+            raise ValueError("An advisory lock needs a PostgreSQL database.")
         self._lease_s = lease_s
         self._name = name
-        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._owner = f"pid {os.getpid()} on {socket.gethostname()} ({uuid.uuid4().hex[:8]})"
         self._fd: int | None = None
+        self._conn: AsyncConnection | None = None
         self._leased = False
         self._renewed = 0.0
 
     @property
     def held(self) -> bool:
         """Whether this lock object holds the lock now."""
-        return self._fd is not None or self._leased
+        return self._fd is not None or self._conn is not None or self._leased
 
     async def __aenter__(self) -> Self:
         await self.acquire()
@@ -130,6 +153,9 @@ class SyncLock:
                     fcntl.flock(fd, fcntl.LOCK_UN)
                 finally:
                     os.close(fd)
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                await self._unlock(conn)
             if self._leased:
                 self._leased = False
                 try:
@@ -158,6 +184,19 @@ class SyncLock:
                 return True
             finally:
                 os.close(fd)
+        if self.mode == "advisory":
+            classid, objid = advisory_key(self._name)
+            async with self._engine.connect() as conn:
+                found = await conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND database = (SELECT oid FROM pg_database "
+                        "WHERE datname = current_database()) "
+                        "AND classid = :classid AND objid = :objid AND objsubid = 2"
+                    ),
+                    {"classid": classid, "objid": objid},
+                )
+            return bool(found)
         now = datetime.now(UTC)
         async with self._engine.connect() as conn:
             expires = await conn.scalar(
@@ -170,10 +209,10 @@ class SyncLock:
         if self.mode == "file":
             assert self._path is not None
             try:
-                text = self._path.read_text(encoding="utf-8").strip()
+                recorded = self._path.read_text(encoding="utf-8").strip()
             except OSError:
-                text = ""
-            return text or "holder unknown"
+                recorded = ""
+            return recorded or "holder unknown"
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -191,6 +230,8 @@ class SyncLock:
     async def _try_acquire(self) -> bool:
         if self.mode == "lease":
             return await self._try_lease()
+        if self.mode == "advisory":
+            return await self._try_advisory()
         assert self._path is not None
         fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         got = False
@@ -211,6 +252,65 @@ class SyncLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, info, 0)
         return True
+
+    # ---- PostgreSQL advisory lock --------------------------------------------------------
+
+    async def _try_advisory(self) -> bool:
+        classid, objid = advisory_key(self._name)
+        with anyio.CancelScope(shield=True):
+            # Autocommit: the lock belongs to the connection, which must not sit idle in a
+            # transaction for the length of a sync.
+            conn = await self._engine.connect()
+            try:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                got = await conn.scalar(
+                    text("SELECT pg_try_advisory_lock(:classid, :objid)"),
+                    {"classid": classid, "objid": objid},
+                )
+            except BaseException:
+                await conn.invalidate()
+                await conn.close()
+                raise
+            if not got:
+                await conn.close()
+                return False
+            self._conn = conn
+            try:
+                await self._record_holder(conn)
+            except Exception:
+                log.warning("could not record the sync holder; the lock is held all the same")
+        return True
+
+    async def _record_holder(self, conn: AsyncConnection) -> None:
+        now = datetime.now(UTC)
+        table = table_of(SyncLeaseRow)
+        stmt = postgresql.insert(table).values(
+            name=self._name,
+            owner=self._owner,
+            acquired_at=now,
+            expires_at=now + timedelta(seconds=self._lease_s),
+        )
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["name"],
+                set_={c: stmt.excluded[c] for c in ("owner", "acquired_at", "expires_at")},
+            )
+        )
+
+    async def _unlock(self, conn: AsyncConnection) -> None:
+        classid, objid = advisory_key(self._name)
+        try:
+            await conn.execute(
+                text("SELECT pg_advisory_unlock(:classid, :objid)"),
+                {"classid": classid, "objid": objid},
+            )
+            await conn.close()
+        except Exception:
+            # Never hand a connection that may still hold the lock back to the pool: closing
+            # it for good makes the server drop the lock.
+            log.warning("releasing the sync lock failed; closing its connection instead")
+            await conn.invalidate()
+            await conn.close()
 
     # ---- lease ----------------------------------------------------------------------------
 

@@ -24,7 +24,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("serve", help="run the MCP server over stdio (what AI clients launch)")
+    serve = sub.add_parser(
+        "serve", help="run the MCP server over stdio (what AI clients launch), or over HTTP"
+    )
+    serve.add_argument(
+        "--http",
+        action="store_true",
+        help="serve MCP over streamable HTTP for many clients (bearer tokens: TESTIO_HTTP_TOKENS)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="HTTP port (default 8080)")
+
+    sub.add_parser(
+        "worker", help="keep a shared cache fresh: sync every TESTIO_WORKER_INTERVAL seconds"
+    )
 
     sync = sub.add_parser("sync", help="fetch new and changed tests and bugs into the cache")
     sync.add_argument("--full", action="store_true", help="re-read every page, not just new ones")
@@ -134,6 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else getattr(logging, settings.log_level.upper(), logging.INFO),
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             )
+            if args.http:
+                from testio.server.http import client_tokens
+                from testio.server.http import run as run_http
+
+                client_tokens(settings)  # refuse to start without valid client tokens
+                run_http(settings, host=args.host, port=args.port)
+                return 0
             with _imports_without_gc():
                 from testio.server.stdio import run
 
@@ -148,6 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     Settings.from_env(), full=args.full, product_ids=args.products, out=sys.stdout
                 )
             )
+        if args.command == "worker":
+            from testio.cli.worker import run_worker
+
+            settings = Settings.from_env()
+            logging.getLogger("testio.worker").setLevel(logging.INFO)
+            return asyncio.run(run_worker(settings))
         if args.command == "report":
             from testio.cli.report import run_report
 

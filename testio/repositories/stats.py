@@ -61,6 +61,13 @@ class StatsRepository:
         value = await self.session.scalar(_SCHEMA_VERSION)
         return _as_version(value)
 
+    async def server_database_size(self) -> int | None:
+        """The bytes a database server reports for the cache (PostgreSQL), else None."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return None
+        size = await self.session.scalar(select(func.pg_database_size(func.current_database())))
+        return None if size is None else int(size)
+
     async def cache_counts(self) -> CacheCounts:
         """Row counts, the oldest and newest test end, and per-product tests, bugs, last sync.
 

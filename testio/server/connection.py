@@ -19,6 +19,8 @@ from testio.server.refresh import BackgroundRefresh
 log = logging.getLogger("testio.server")
 
 OPEN_DELAY_S = 0.2
+CLOSE_WAIT_S = 5.0
+"""How long closing waits for an opening in progress before cancelling it."""
 
 
 class AppHandle:
@@ -31,6 +33,7 @@ class AppHandle:
         self._refresher: BackgroundRefresh | None = None
         self._lock = asyncio.Lock()
         self._opener: asyncio.Task[None] | None = None
+        self._opening = False
 
     def start(self) -> None:
         """Open the app in the background shortly after start-up."""
@@ -38,6 +41,7 @@ class AppHandle:
 
     async def _open_soon(self) -> None:
         await asyncio.sleep(OPEN_DELAY_S)
+        self._opening = True
         try:
             await self.get()
         except Exception:  # the first tool call reports it to the client as one sentence
@@ -61,6 +65,9 @@ class AppHandle:
         """Stop the opener and the refresh, then close the app."""
         opener, self._opener = self._opener, None
         if opener is not None:
+            if self._opening:
+                # Cancelled half-way, opening could leave a database connection behind.
+                await asyncio.wait([opener], timeout=CLOSE_WAIT_S)
             opener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await opener

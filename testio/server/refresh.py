@@ -14,7 +14,11 @@ log = logging.getLogger("testio.refresh")
 
 
 class BackgroundRefresh:
-    """Runs `SyncService.sync` in the background every `refresh_interval_s` (0 disables it)."""
+    """Runs `SyncService.sync` in the background every `refresh_interval_s`.
+
+    An interval of 0, or `serve_sync` off (a shared cache that `testio worker` keeps fresh),
+    disables it.
+    """
 
     def __init__(self, app: App) -> None:
         self._app = app
@@ -22,8 +26,11 @@ class BackgroundRefresh:
 
     @property
     def enabled(self) -> bool:
-        """Whether there is an interval and an API client to refresh with."""
-        return self._app.settings.refresh_interval_s > 0 and self._app.client is not None
+        """Whether the server syncs itself, with an interval and an API client to do it."""
+        settings = self._app.settings
+        return (
+            settings.serve_sync and settings.refresh_interval_s > 0 and self._app.client is not None
+        )
 
     def start(self) -> None:
         """Start the loop (no-op when disabled or already started)."""

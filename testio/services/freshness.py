@@ -31,9 +31,10 @@ async def refresh_bugs(
 
     The refresh is bounded by `settings.refresh_timeout_s`: a slow or rate-limiting API never
     keeps an answer waiting longer than that (what was fetched by then is kept). The refresh runs as its own unit of work (a `SyncService` block), so what it writes is
-    committed before the caller reads. With no API client the cached bugs are used as they are.
+    committed before the caller reads. With no API client, or with `serve_sync` off (a shared
+    cache that `testio worker` keeps fresh), the cached bugs are used as they are.
     """
-    if not test_ids or not owner.has_client:
+    if not test_ids or not owner.has_client or not owner.settings.serve_sync:
         return []
     from testio.services.sync import SyncService
 

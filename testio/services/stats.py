@@ -58,10 +58,10 @@ class StatsService(BaseService):
     """Reads the cache's statistics, sync events and problems."""
 
     async def get_database_stats(self) -> DatabaseStats:
-        """File size, row counts, per-product counts and the span of test end dates."""
+        """File (or server database) size, row counts, per-product counts, test end span."""
         counts = await self.repos.stats.cache_counts()
         path = sqlite_path(self.settings.database_url)
-        size = None
+        size = await self.repos.stats.server_database_size()
         if path is not None and path.exists():
             size = path.stat().st_size + sum(
                 p.stat().st_size

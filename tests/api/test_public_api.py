@@ -95,6 +95,7 @@ async def test_a_script_gets_a_multi_product_report_from_the_report_service(sync
     assert result.combined.bugs.total == sum(p.summary.bugs.total for p in result.products)
 
 
+@pytest.mark.sqlite_only
 async def test_a_script_reads_bugs_the_catalogue_and_search_from_the_services_the_tools_use(
     synced: World,
 ) -> None:
@@ -120,3 +121,14 @@ async def test_a_script_reads_bugs_the_catalogue_and_search_from_the_services_th
     assert bug.id in [h.id for h in found.hits]
     data = testio.to_jsonable(bug)
     assert json.loads(json.dumps(data)) == data
+
+
+async def test_search_on_a_postgresql_cache_says_it_needs_the_sqlite_cache(
+    synced: World,
+) -> None:
+    """On PostgreSQL every other service works; search is one clear error, not a crash."""
+    if not synced.settings.database_url.startswith("postgresql"):
+        pytest.skip("the SQLite variant is the test above")
+    async with synced.app() as app, app.search() as search:
+        with pytest.raises(testio.TestioError, match="Search needs the SQLite cache"):
+            await search.search("checkout")

@@ -1,4 +1,4 @@
-"""Fixtures for the cache tests: a real SQLite file per test."""
+"""Fixtures for the cache tests: a fresh cache database per test, on each engine."""
 
 from __future__ import annotations
 
@@ -14,20 +14,28 @@ from testio.config import Settings
 
 @pytest.fixture
 def db_file(tmp_path: Path) -> Path:
-    """Where the test's cache database lives."""
+    """Where a SQLite test's cache file lives."""
     return tmp_path / "cache" / "cache.db"
 
 
 @pytest.fixture
-def settings(db_file: Path) -> Settings:
-    """Settings that point the cache at the test's file."""
-    return Settings(database_url=f"sqlite+aiosqlite:///{db_file}")
+def settings(cache_url: str) -> Settings:
+    """Settings that point the cache at the test's database."""
+    return Settings(database_url=cache_url)
 
 
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """An open engine on a fresh cache."""
     engine = await open_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sqlite_engine(db_file: Path) -> AsyncIterator[AsyncEngine]:
+    """An open engine on a fresh SQLite cache file (for what only SQLite has)."""
+    engine = await open_engine(f"sqlite+aiosqlite:///{db_file}")
     yield engine
     await engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import stat
@@ -19,7 +20,7 @@ from testio.cache.engine import (
     schema_version,
     session_factory,
 )
-from testio.cache.models import SCHEMA_VERSION, SyncEventRow
+from testio.cache.models import SCHEMA_VERSION, MetaRow, SyncEventRow
 from testio.config import Settings
 from testio.errors import ConfigError
 
@@ -29,17 +30,17 @@ def _mode(path: Path) -> int:
 
 
 async def test_opening_creates_the_parent_directory_and_the_file(
-    engine: AsyncEngine, db_file: Path
+    sqlite_engine: AsyncEngine, db_file: Path
 ) -> None:
     """The cache's directory and file exist after opening."""
     assert db_file.is_file()
 
 
 async def test_database_and_wal_files_are_readable_by_their_owner_only(
-    engine: AsyncEngine, db_file: Path
+    sqlite_engine: AsyncEngine, db_file: Path
 ) -> None:
     """The database, its -wal and its -shm file are 0600 while the cache is in use."""
-    async with engine.begin() as conn:
+    async with sqlite_engine.begin() as conn:
         await conn.execute(text("CREATE TABLE scratch (x INTEGER)"))
         await conn.execute(text("INSERT INTO scratch VALUES (1)"))
         wal, shm = Path(f"{db_file}-wal"), Path(f"{db_file}-shm")
@@ -58,9 +59,9 @@ async def test_an_existing_world_readable_file_is_made_private(db_file: Path) ->
     assert _mode(db_file) == 0o600
 
 
-async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(engine: AsyncEngine) -> None:
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_engine: AsyncEngine) -> None:
     """Every connection uses WAL, synchronous=NORMAL and waits for other writers."""
-    async with engine.connect() as conn:
+    async with sqlite_engine.connect() as conn:
         journal = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
         synchronous = (await conn.execute(text("PRAGMA synchronous"))).scalar()
         timeout = (await conn.execute(text("PRAGMA busy_timeout"))).scalar()
@@ -199,3 +200,17 @@ async def test_no_connection_is_checked_out_after_sessions_close(engine: AsyncEn
         await session.execute(text("SELECT 1"))
         during = await connections_checked_out(engine)
     assert (during, await connections_checked_out(engine)) == (1, 0)
+
+
+async def test_processes_opening_a_new_cache_at_once_build_its_schema_once(cache_url: str) -> None:
+    """Engines opened together on an empty database all succeed; one version row is recorded."""
+    engines = await asyncio.gather(*(open_engine(cache_url) for _ in range(4)))
+    try:
+        async with engines[0].connect() as conn:
+            versions = (
+                await conn.execute(select(MetaRow.value).where(MetaRow.key == "schema_version"))
+            ).all()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert [v[0] for v in versions] == [str(SCHEMA_VERSION)]

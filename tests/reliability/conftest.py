@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from testio.sandbox import SandboxConfig
+from tests.databases import sqlite_url
 from tests.reliability.cache_dump import CacheDump, dump_cache
 from tests.reliability.faulty_world import synced_result
 from tests.world import NOW, World
+
+
+@pytest.fixture
+def cache_url(tmp_path: Path) -> str:
+    """The reliability runs inspect the cache file itself: SQLite only."""
+    return sqlite_url(tmp_path / "cache.db")
 
 
 @pytest.fixture(scope="session")

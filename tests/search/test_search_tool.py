@@ -13,6 +13,8 @@ from testio.client.payloads import Bug
 from tests.server.conftest import Connect
 from tests.world import NOW, World
 
+pytestmark = pytest.mark.sqlite_only  # full-text search needs the SQLite cache
+
 
 async def call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
     result = await client.call_tool(name, args)

@@ -138,6 +138,7 @@ def test_inspector_calls_list_bugs(synced: World) -> None:
     assert {b["bucket"] for b in listed["bugs"]} == {"rejected"}
 
 
+@pytest.mark.sqlite_only
 def test_inspector_calls_search(synced: World) -> None:
     result = inspect(
         synced,

@@ -60,9 +60,20 @@ async def test_serve_over_stdio_answers_from_the_cache(synced: World, mode: Any)
                 catalogue = await client.call_tool(tool, {"product_id": product["id"]})
                 assert catalogue.structured_content is not None
                 assert catalogue.structured_content["total"] > 0
-            found = await client.call_tool("search", {"query": listed[0]["title"]})
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_serve_over_stdio_searches_the_cache(synced: World, mode: Any) -> None:
+    product = max(synced.products(), key=lambda p: len(p["tests"]))
+    with anyio.fail_after(60):
+        async with Client(params(synced), mode=mode) as client:
+            bugs = await client.call_tool("list_bugs", {"product_id": product["id"]})
+            assert bugs.structured_content is not None
+            first = bugs.structured_content["bugs"][0]
+            found = await client.call_tool("search", {"query": first["title"]})
             assert found.structured_content is not None
-            assert listed[0]["id"] in [h["id"] for h in found.structured_content["hits"]]
+            assert first["id"] in [h["id"] for h in found.structured_content["hits"]]
             bad_query = await client.call_tool("search", {"query": "AND", "syntax": "fts5"})
             assert bad_query.is_error
 

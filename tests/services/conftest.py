@@ -1,9 +1,8 @@
-"""Fixtures for the service tests: a real SQLite file per test."""
+"""Fixtures for the service tests: a fresh cache database per test, on each engine."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,9 +11,9 @@ from testio.cache.engine import open_engine, session_factory
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """An open engine on a fresh cache file."""
-    engine = await open_engine(f"sqlite+aiosqlite:///{tmp_path / 'cache.db'}")
+async def engine(cache_url: str) -> AsyncIterator[AsyncEngine]:
+    """An open engine on a fresh cache."""
+    engine = await open_engine(cache_url)
     yield engine
     await engine.dispose()
 

@@ -1,4 +1,4 @@
-"""A sandbox, a cache file and a client wired together, for sync tests."""
+"""A sandbox, a cache database and a client wired together, for sync tests."""
 
 from __future__ import annotations
 
@@ -55,22 +55,34 @@ def sandbox_app(
 
 
 class SyncWorld:
-    """One sandbox app, one cache file, and helpers to sync and look at the result."""
+    """One sandbox app, one cache database, and helpers to sync and look at the result.
+
+    `database` is a SQLite file or any cache URL.
+    """
 
     def __init__(
-        self, app: SandboxApp, db_file: Path, *, clock: Clock | None = None, **settings: Any
+        self,
+        app: SandboxApp,
+        database: Path | str,
+        *,
+        clock: Clock | None = None,
+        **settings: Any,
     ) -> None:
         self.app = app
         self.sandbox: Sandbox = app.sandbox
-        self.db_file = db_file
+        url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
         self.clock = clock or Clock()
         self.settings = Settings(
-            api_url=API_URL,
-            api_token=self.sandbox.tokens[0],
-            database_url=f"sqlite+aiosqlite:///{db_file}",
-            **settings,
+            api_url=API_URL, api_token=self.sandbox.tokens[0], database_url=url, **settings
         )
         self._engine: AsyncEngine | None = None
+
+    @property
+    def db_file(self) -> Path:
+        """The SQLite file of the cache (SQLite worlds only)."""
+        url = self.settings.database_url
+        assert url.startswith("sqlite+aiosqlite:///"), "this world's cache is not a SQLite file"
+        return Path(url.removeprefix("sqlite+aiosqlite:///"))
 
     @property
     def engine(self) -> AsyncEngine:

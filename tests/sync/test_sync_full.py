@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from starlette.types import ASGIApp, Receive, Scope, Send
 from sync_world import SyncWorld, sandbox_app
 
-from testio.cache.models import FeatureRow, ProductRow, SyncEventRow
+from testio.cache.models import Base, FeatureRow, ProductRow, SyncEventRow
 from testio.client import TestIOClient
 from testio.domain.sync import SyncProgress
 
@@ -93,15 +92,24 @@ async def test_every_datetime_from_the_api_comes_back_aware_utc(medium: SyncWorl
 
 
 async def test_environment_credentials_never_reach_the_cache_file(medium: SyncWorld) -> None:
-    """No username or password of any test environment is in the database file."""
+    """No username or password of any test environment is in the database (file or tables)."""
     secrets = {
         value
         for env in medium.sandbox.dataset.environments.values()
         for value in (env.username, env.password)
         if len(value) >= 6
     }
-    await medium.engine.dispose()
-    content = medium.db_file.read_bytes()
+    if medium.engine.dialect.name == "sqlite":
+        await medium.engine.dispose()
+        content = medium.db_file.read_bytes()
+    else:
+        async with medium.engine.connect() as conn:
+            rows = [
+                str(row)
+                for table in Base.metadata.sorted_tables
+                for row in (await conn.execute(table.select())).all()
+            ]
+        content = "\n".join(rows).encode()
     assert secrets
     assert not [s for s in secrets if s.encode() in content]
 
@@ -195,10 +203,10 @@ def _lists_spec(sizes: dict[int, int], poisoned: dict[int, int] | None = None) -
     }
 
 
-async def test_a_full_read_asks_for_no_page_past_the_end_of_a_short_list(tmp_path: Path) -> None:
+async def test_a_full_read_asks_for_no_page_past_the_end_of_a_short_list(cache_url: str) -> None:
     """Up to three pages are read one after another: the short page is the last one asked for."""
     sizes = {10: 3, 11: 8, 12: 14}  # pages of 5: one, two and three pages, the last short
-    world = SyncWorld(sandbox_app(spec=_lists_spec(sizes)), tmp_path / "cache.db", page_size=5)
+    world = SyncWorld(sandbox_app(spec=_lists_spec(sizes)), cache_url, page_size=5)
     async with world.open():
         result = await world.sync(full=True)
     assert result.tests_new == sum(sizes.values())
@@ -206,11 +214,11 @@ async def test_a_full_read_asks_for_no_page_past_the_end_of_a_short_list(tmp_pat
 
 
 async def test_a_full_read_of_a_long_list_asks_for_at_most_one_page_past_its_end(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """Past three full pages, two pages are in flight ahead: at most one past the end."""
     sizes = {10: 40, 11: 52}  # pages of 5: 8 full and an empty one; 10 full and a short one
-    world = SyncWorld(sandbox_app(spec=_lists_spec(sizes)), tmp_path / "cache.db", page_size=5)
+    world = SyncWorld(sandbox_app(spec=_lists_spec(sizes)), cache_url, page_size=5)
     async with world.open():
         result = await world.sync(full=True)
     needed = sum(n // 5 + 1 for n in sizes.values())
@@ -242,7 +250,7 @@ class _HoldRetry:
 
 
 async def test_a_page_being_recovered_holds_up_none_of_the_pages_after_it(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """A poisoned second page is retried and read in smaller pages while the rest is read.
 
@@ -250,7 +258,7 @@ async def test_a_page_being_recovered_holds_up_none_of_the_pages_after_it(
     happens only if the pages after the failing one go out meanwhile.
     """
     app = sandbox_app(spec=_lists_spec({10: 30}, poisoned={10: 6}))
-    world = SyncWorld(app, tmp_path / "cache.db", page_size=5)
+    world = SyncWorld(app, cache_url, page_size=5)
     held = _HoldRetry(app, "page=2&per_page=5", until="page=6&per_page=5")
     transport = httpx.ASGITransport(held)
     async with (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sync_world import NOW, SyncWorld, sandbox_app
@@ -71,12 +70,12 @@ async def test_a_new_test_upstream_is_found_with_its_bugs(medium: SyncWorld) -> 
 
 
 async def test_a_new_test_tied_with_the_anchor_on_the_next_page_is_found(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """The read goes on while the last test of a page ties with the newest settled one."""
     before = sandbox_app(spec=_spec(BEFORE))
     after = sandbox_app(spec=_spec(AFTER))
-    async with SyncWorld(before, tmp_path / "c.db", page_size=2).open() as world:
+    async with SyncWorld(before, cache_url, page_size=2).open() as world:
         await world.sync()
         after.sandbox.reset_counters()
         result = await world.sync(app=after)
@@ -85,12 +84,12 @@ async def test_a_new_test_tied_with_the_anchor_on_the_next_page_is_found(
     assert after.sandbox.counters()["GET /products/{pid}/exploratory_tests"] == 2
 
 
-async def test_a_scheduled_test_on_top_does_not_stop_the_read_early(tmp_path: Path) -> None:
+async def test_a_scheduled_test_on_top_does_not_stop_the_read_early(cache_url: str) -> None:
     """New tests that end before a cached scheduled test are still found on later pages."""
     before = sandbox_app(spec=_spec(BEFORE))
     new = [_test(500 + i, f"2026-11-1{i + 2}T10:00:00Z") for i in range(4)]
     after = sandbox_app(spec=_spec(BEFORE + new))
-    async with SyncWorld(before, tmp_path / "c.db", page_size=2).open() as world:
+    async with SyncWorld(before, cache_url, page_size=2).open() as world:
         await world.sync()
         result = await world.sync(app=after)
         cached = await world.tests()
@@ -98,20 +97,20 @@ async def test_a_scheduled_test_on_top_does_not_stop_the_read_early(tmp_path: Pa
     assert {500, 501, 502, 503} <= set(cached)
 
 
-async def test_the_read_stops_after_the_first_page_past_the_anchor(tmp_path: Path) -> None:
+async def test_the_read_stops_after_the_first_page_past_the_anchor(cache_url: str) -> None:
     """With nothing new and no tie at the page end, one page is enough."""
     app = sandbox_app(spec=_spec([_test(900, "2026-11-15T10:00:00Z"), *BEFORE[1:]]))
-    async with SyncWorld(app, tmp_path / "c.db", page_size=2).open() as world:
+    async with SyncWorld(app, cache_url, page_size=2).open() as world:
         await world.sync()
         app.sandbox.reset_counters()
         await world.sync()
     assert app.sandbox.counters()["GET /products/{pid}/exploratory_tests"] == 1
 
 
-async def test_a_full_sync_rereads_every_page(tmp_path: Path) -> None:
+async def test_a_full_sync_rereads_every_page(cache_url: str) -> None:
     """`full=True` reads the whole list even when nothing is new."""
     app = sandbox_app(spec=_spec(BEFORE))
-    async with SyncWorld(app, tmp_path / "c.db", page_size=2).open() as world:
+    async with SyncWorld(app, cache_url, page_size=2).open() as world:
         await world.sync()
         app.sandbox.reset_counters()
         result = await world.sync(full=True)
@@ -132,12 +131,12 @@ ARCHIVED = [{**t, "status": "archived"} for t in WITH_LOCKED]
 
 
 async def test_a_locked_test_on_a_later_page_is_reread_once_its_record_is_stale(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """Past the TTL the read goes on to the oldest changing test and picks up its new status."""
     before = sandbox_app(spec=_spec(WITH_LOCKED))
     after = sandbox_app(spec=_spec(ARCHIVED))
-    async with SyncWorld(before, tmp_path / "c.db", page_size=2).open() as world:
+    async with SyncWorld(before, cache_url, page_size=2).open() as world:
         await world.sync()
         world.clock.advance(minutes=5)
         await world.sync(app=after)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sync_world import SyncWorld, sandbox_app
 
-from testio.cache.engine import open_engine
+from testio.cache.engine import open_engine, sqlite_path
 from testio.cache.models import SyncEventRow
 from testio.cache.synclock import SyncLock, lock_path, sync_running
 from testio.domain.sync import SyncProgress, SyncResult
@@ -23,11 +23,11 @@ from testio.errors import SyncInProgressError
 HOLDER = textwrap.dedent(
     """
     import asyncio, sys
-    from testio.cache.engine import open_engine
+    from testio.cache.engine import open_engine, sqlite_path
     from testio.cache.synclock import SyncLock
 
     async def main():
-        engine = await open_engine("sqlite+aiosqlite:///" + sys.argv[1])
+        engine = await open_engine(sys.argv[1])
         lock = SyncLock(engine, wait=False)
         await lock.acquire()
         print("held", flush=True)
@@ -38,11 +38,11 @@ HOLDER = textwrap.dedent(
 )
 
 
-async def test_a_second_sync_waits_for_the_first_and_both_succeed(tmp_path: Path) -> None:
+async def test_a_second_sync_waits_for_the_first_and_both_succeed(cache_url: str) -> None:
     """Two engines on one file: the second sync waits for the lock, then runs; no lock errors."""
     app = sandbox_app("small")
-    first = SyncWorld(app, tmp_path / "c.db")
-    second = SyncWorld(app, tmp_path / "c.db")
+    first = SyncWorld(app, cache_url)
+    second = SyncWorld(app, cache_url)
     results: list[SyncResult] = []
     waiting: list[SyncProgress] = []
     async with first.open(), second.open():
@@ -65,27 +65,26 @@ async def test_a_second_sync_waits_for_the_first_and_both_succeed(tmp_path: Path
     assert [e.phase for e in waiting].count("waiting") == 1
 
 
-async def test_a_sync_that_will_not_wait_reports_the_running_one(tmp_path: Path) -> None:
+async def test_a_sync_that_will_not_wait_reports_the_running_one(cache_url: str) -> None:
     """`wait=False` raises SyncInProgressError at once, naming the holder."""
-    world = SyncWorld(sandbox_app("small"), tmp_path / "c.db")
+    world = SyncWorld(sandbox_app("small"), cache_url)
     async with world.open(), SyncLock(world.engine):
         with pytest.raises(SyncInProgressError, match=f"pid {os.getpid()}"):
             await world.sync(wait=False)
 
 
-async def test_waiting_is_bounded(tmp_path: Path) -> None:
+async def test_waiting_is_bounded(cache_url: str) -> None:
     """A sync that waits too long gives up with SyncInProgressError."""
-    world = SyncWorld(sandbox_app("small"), tmp_path / "c.db")
+    world = SyncWorld(sandbox_app("small"), cache_url)
     async with world.open(), SyncLock(world.engine):
         with anyio.fail_after(5), pytest.raises(SyncInProgressError, match="over 0 s"):
             await world.sync(lock_timeout=0.2)
 
 
-async def test_the_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
-    """SIGKILL ends the holder; the operating system drops its file lock at once."""
-    db_file = tmp_path / "c.db"
-    engine = await open_engine(f"sqlite+aiosqlite:///{db_file}")
-    holder = await anyio.open_process([sys.executable, "-c", HOLDER, str(db_file)])
+async def test_the_lock_of_a_killed_process_is_released(cache_url: str) -> None:
+    """SIGKILL ends the holder; its file lock (or PostgreSQL session lock) is dropped at once."""
+    engine = await open_engine(cache_url)
+    holder = await anyio.open_process([sys.executable, "-c", HOLDER, cache_url])
     try:
         assert holder.stdout is not None
         with anyio.fail_after(30):
@@ -107,16 +106,17 @@ async def test_the_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
         with anyio.CancelScope(shield=True):
             await holder.aclose()
         await engine.dispose()
-    assert lock_path(db_file).exists()
+    database = sqlite_path(cache_url)
+    assert database is None or lock_path(database).exists()
 
 
 async def test_a_bug_refresh_during_a_sync_does_not_fail_on_the_database_lock(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """Writers from two engines at once wait for each other instead of failing."""
     app = sandbox_app("small")
-    syncer = SyncWorld(app, tmp_path / "c.db")
-    refresher = SyncWorld(app, tmp_path / "c.db")
+    syncer = SyncWorld(app, cache_url)
+    refresher = SyncWorld(app, cache_url)
     async with syncer.open(), refresher.open():
         await syncer.sync(full=True)
         tests = sorted(syncer.truth_tests())

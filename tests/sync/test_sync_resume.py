@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anyio
 import pytest
 from sqlalchemy import func, select
@@ -38,10 +36,10 @@ async def _row_counts(world: SyncWorld) -> tuple[int, int, int, int]:
 
 
 async def test_a_cancelled_sync_keeps_its_committed_pages_and_is_recorded(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """Cancelled midway: some tests are cached, the event says `cancelled`."""
-    async with SyncWorld(sandbox_app("small"), tmp_path / "c.db", page_size=5).open() as world:
+    async with SyncWorld(sandbox_app("small"), cache_url, page_size=5).open() as world:
         await _cancel_after(world, 8)
         tests, _, _, _ = await _row_counts(world)
         async with world.factory() as session:
@@ -52,10 +50,10 @@ async def test_a_cancelled_sync_keeps_its_committed_pages_and_is_recorded(
 
 
 async def test_the_sync_after_a_cancelled_one_completes_without_duplicates(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """The next run reads the unfinished list in full and ends with the ground truth."""
-    async with SyncWorld(sandbox_app("small"), tmp_path / "c.db", page_size=5).open() as world:
+    async with SyncWorld(sandbox_app("small"), cache_url, page_size=5).open() as world:
         await _cancel_after(world, 8)
         await world.sync()
         counts = await _row_counts(world)
@@ -67,11 +65,11 @@ async def test_the_sync_after_a_cancelled_one_completes_without_duplicates(
 
 
 async def test_new_tests_of_an_interrupted_incremental_read_are_all_found_next_time(
-    tmp_path: Path,
+    cache_url: str,
 ) -> None:
     """Tests cached by the unfinished run do not stop the next read early."""
     app = sandbox_app("small")
-    async with SyncWorld(app, tmp_path / "c.db", page_size=2).open() as world:
+    async with SyncWorld(app, cache_url, page_size=2).open() as world:
         await world.sync(full=True)
         product_id = world.truth()[2]["id"]
         app.sandbox.set_now(NOW.replace(hour=23))
@@ -105,11 +103,11 @@ async def test_a_sync_event_left_running_by_a_dead_process_is_closed_by_the_next
 
 @pytest.mark.parametrize("stop", [2, 5, 12])
 async def test_cancellation_at_any_point_leaves_no_connection_checked_out(
-    tmp_path: Path, stop: int
+    cache_url: str, stop: int
 ) -> None:
     """Whatever phase the sync is in when cancelled, its session is closed."""
     from testio.cache.engine import connections_checked_out
 
-    async with SyncWorld(sandbox_app("small"), tmp_path / "c.db", page_size=5).open() as world:
+    async with SyncWorld(sandbox_app("small"), cache_url, page_size=5).open() as world:
         await _cancel_after(world, stop)
         assert await connections_checked_out(world.engine) == 0

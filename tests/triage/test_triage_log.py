@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
+from testio.cache.models import SCHEMA_VERSION
 from testio.config import Settings
 from tests.cli.test_cli import cache_only, run_testio
 from tests.triage.conftest import USER, Connect, Open, call
@@ -22,10 +25,6 @@ async def _reject_one(legacy: Connect, bug: int) -> str:
         token = preview["confirmation_token"]
         await call(mcp, "triage_bugs", {**args, "confirmation_token": token})
     return token
-
-
-def _database(world: World) -> Path:
-    return Path(world.settings.database_url.removeprefix("sqlite+aiosqlite:///"))
 
 
 async def test_the_cli_prints_the_audit_log_as_a_table_and_as_json_without_the_token(
@@ -85,8 +84,7 @@ async def test_the_audit_log_survives_a_rebuild_for_another_schema_version(
     """A schema change empties the refetchable cache but keeps the log of writes."""
     bug = open_bugs.bug_ids[0]
     await _reject_one(legacy, bug)
-    with sqlite3.connect(_database(synced)) as db:
-        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    await _set_schema_version(synced, "1")
 
     async with synced.app() as app:
         async with app.stats() as stats:
@@ -96,11 +94,28 @@ async def test_the_audit_log_survives_a_rebuild_for_another_schema_version(
 
     assert counts.bugs == 0
     assert [(e.bug_id, e.action, e.outcome) for e in log.entries] == [(bug, "reject", "changed")]
-    with sqlite3.connect(_database(synced)) as db:
-        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    from testio.cache.models import SCHEMA_VERSION
+    assert await _schema_version(synced) == str(SCHEMA_VERSION)
 
-    assert version == (str(SCHEMA_VERSION),)
+
+async def _set_schema_version(world: World, version: str) -> None:
+    engine = create_async_engine(world.settings.database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE meta SET value = :v WHERE key = 'schema_version'"), {"v": version}
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _schema_version(world: World) -> str | None:
+    engine = create_async_engine(world.settings.database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            query = text("SELECT value FROM meta WHERE key = 'schema_version'")
+            return (await conn.execute(query)).scalar()
+    finally:
+        await engine.dispose()
 
 
 def test_writes_are_off_unless_the_environment_or_the_config_file_turns_them_on(
