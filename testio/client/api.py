@@ -11,7 +11,6 @@ and for triage writes `writes` (what each action sends and leaves) and `triage` 
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -22,6 +21,8 @@ from typing import Any, Literal, Self, TypeVar
 import anyio
 import httpx
 
+from testio.client.bug_payloads import Bug
+from testio.client.catalogue import CatalogueReader
 from testio.client.listings import (
     BugBatch,
     Catalogue,
@@ -29,16 +30,11 @@ from testio.client.listings import (
     TestPage,
     bug_batch,
     full_page,
-    parse_features,
     parse_products,
-    parse_user_stories,
-    plain_catalogue,
     salvaged_page,
-    sectioned_catalogue,
-    sectioned_stories,
 )
-from testio.client.payloads import Bug, Feature, Product, Test, UserStory
-from testio.client.recovery import Problem, gather, salvage_window, split_batch
+from testio.client.payloads import Product, Test
+from testio.client.recovery import Problem, salvage_window, split_batch
 from testio.client.redaction import Redactor
 from testio.client.responses import (
     list_in,
@@ -50,12 +46,8 @@ from testio.client.triage import write_triage
 from testio.client.writes import TriageAction, WriteAnswer
 from testio.config import Settings
 from testio.errors import (
-    ApiValidationError,
     ConfigError,
-    ForbiddenError,
     InvalidArgumentError,
-    MalformedResponseError,
-    NotFoundError,
     ServerError,
     ServiceStateError,
 )
@@ -211,42 +203,12 @@ class TestIOClient:
         )
 
     async def list_features(self, product: Product) -> tuple[Catalogue, list[Problem]]:
-        """The product's feature catalogue, each feature with the section ids it appears in.
-
-        A product without sections answers one call and its features carry no section ids;
-        a sectioned product (or one whose plain call answers 422) is read per section.
-        """
-        if not product.has_sections:
-            path = f"products/{product.id}/features"
-            try:
-                raws = await self._get(path, list_in("features"))
-            except ApiValidationError as exc:
-                if exc.status != 422:
-                    raise
-                logger.info(
-                    "GET %s answered 422; reading product %d per section.", path, product.id
-                )
-            else:
-                features, problems = parse_features(raws, path, product.id, self._redact)
-                return plain_catalogue(features), problems
-        return await self._features_by_section(product)
+        """The product's feature catalogue, each feature with the section ids it appears in."""
+        return await CatalogueReader(self._get, self._redact).features(product)
 
     async def list_user_stories(self, product: Product) -> tuple[Stories, list[Problem]]:
-        """The product's user stories, each with the section ids it appears in.
-
-        A product without sections answers one call; a sectioned product needs `section_id`
-        (without it the API answers 500), so it is read per section, and a section that
-        fails is a `features` problem while the others are kept.
-        """
-        if not product.has_sections:
-            path = f"products/{product.id}/user_stories"
-            raws = await self._get(path, list_in("user_stories"))
-            stories, problems = parse_user_stories(raws, path, product.id, self._redact)
-            unique: dict[int, UserStory] = {}
-            for story in stories:
-                unique.setdefault(story.id, story)
-            return [(s, ()) for s in unique.values()], problems
-        return await self._stories_by_section(product)
+        """The product's user stories, each with the section ids it appears in."""
+        return await CatalogueReader(self._get, self._redact).user_stories(product)
 
     async def get_test_page(
         self,
@@ -307,56 +269,6 @@ class TestIOClient:
         return bug_batch(ids, raws, problems, requests=counter.value, redact=self._redact)
 
     # ---- quirks -----------------------------------------------------------------------------
-
-    async def _features_by_section(self, product: Product) -> tuple[Catalogue, list[Problem]]:
-        async def one(section_id: int) -> tuple[list[Feature], list[Problem]]:
-            path = f"products/{product.id}/sections/{section_id}/features"
-            try:
-                raws = await self._get(path, list_in("features"))
-            except (
-                NotFoundError,
-                ForbiddenError,
-                ApiValidationError,
-                ServerError,
-                MalformedResponseError,
-            ) as exc:
-                message = f"Skipped the features of section {section_id} because {exc}"
-                logger.warning("%s", message)
-                return [], [Problem(kind="features", product_id=product.id, message=message)]
-            return parse_features(raws, path, product.id, self._redact)
-
-        sections = product.section_ids
-        if not sections:
-            message = (
-                f"Product {product.id} lists no section to read features from, so it has none."
-            )
-            return [], [Problem(kind="features", product_id=product.id, message=message)]
-        results = await gather([functools.partial(one, sid) for sid in sections])
-        return sectioned_catalogue(sections, results)
-
-    async def _stories_by_section(self, product: Product) -> tuple[Stories, list[Problem]]:
-        path = f"products/{product.id}/user_stories"
-
-        async def one(section_id: int) -> tuple[list[UserStory], list[Problem]]:
-            try:
-                raws = await self._get(
-                    path, list_in("user_stories"), query={"section_id": section_id}
-                )
-            except (
-                NotFoundError,
-                ForbiddenError,
-                ApiValidationError,
-                ServerError,
-                MalformedResponseError,
-            ) as exc:
-                message = f"Skipped the user stories of section {section_id} because {exc}"
-                logger.warning("%s", message)
-                return [], [Problem(kind="features", product_id=product.id, message=message)]
-            return parse_user_stories(raws, path, product.id, self._redact)
-
-        sections = product.section_ids
-        results = await gather([functools.partial(one, sid) for sid in sections])
-        return sectioned_stories(sections, results)
 
     async def _test_window(
         self,

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from testio.client.payloads import Bug, Feature, Product, Test, UserStory
+from testio.client.bug_payloads import Bug
+from testio.client.payloads import Feature, Product, Test, UserStory
 from testio.client.recovery import Problem, Salvage, int_at, parse_items, payload_problem
 from testio.errors import PayloadError
 

@@ -10,7 +10,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
-from testio.client.payloads import Bug
+from testio.client.bug_payloads import Bug
 from testio.client.responses import one_in
 from testio.client.retry import RetryPolicy
 from testio.client.session import Session

@@ -13,7 +13,7 @@ from typing import Final, Literal, get_args
 
 import attrs
 
-from testio.client.payloads import Bug
+from testio.client.bug_payloads import Bug
 
 TriageAction = Literal["accept", "reject", "mark_as_known"]
 TRIAGE_ACTIONS: Final[tuple[TriageAction, ...]] = get_args(TriageAction)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from testio.cache.models import BugRow, table_of
-from testio.client.payloads import Bug
+from testio.client.bug_payloads import Bug
 from testio.repositories.tests import IN_CHUNK
 from testio.repositories.upsert import chunked, upsert_rows
 

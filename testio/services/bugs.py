@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import testio.metrics as metrics
 from testio.cache.models import BugRow, ProductRow, TestRow
-from testio.client.payloads import REJECT_REASON_NAMES, parse_instant
+from testio.client.bug_payloads import REJECT_REASON_NAMES
+from testio.client.fields import parse_instant
 from testio.dates import resolve_range
 from testio.domain.bugs import (
     BUG_SORTS,

@@ -18,7 +18,7 @@ import attrs
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import testio.metrics as metrics
-from testio.client.payloads import Bug
+from testio.client.bug_payloads import Bug
 from testio.client.writes import TriageAction, WriteAnswer
 from testio.domain.common import Ref
 from testio.domain.triage import (

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 import testio.metrics as metrics
-from testio.client.payloads import Bug
+from testio.client.bug_payloads import Bug
 from testio.client.writes import TRIAGE_ACTIONS, TriageAction, WriteAnswer
 from testio.domain.common import Quality, Ref
 from testio.domain.triage import MAX_BUGS, REJECT_REASONS, BugState, BugTriage, Effect, RateEffect

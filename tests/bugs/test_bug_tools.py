@@ -10,7 +10,7 @@ import attrs
 from mcp import Client
 
 from testio import metrics
-from testio.client.payloads import REJECT_REASON_COMMENTS
+from testio.client.bug_payloads import REJECT_REASON_COMMENTS
 from testio.server import build_server
 from tests.server.conftest import Connect
 from tests.world import NOW, World

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from testio.client.payloads import Bug, Product, Section, Test, TestFeature
+from testio.client.bug_payloads import Bug
+from testio.client.payloads import Product, Section, Test, TestFeature
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

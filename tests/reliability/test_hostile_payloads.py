@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from testio.client.payloads import MAX_TEXT
+from testio.client.fields import MAX_TEXT
 from tests.reliability.cache_dump import (
     CacheDump,
     differences,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from testio.client.payloads import Bug
+from testio.client.bug_payloads import Bug
 from tests.server.conftest import Connect
 from tests.world import NOW, World
 
