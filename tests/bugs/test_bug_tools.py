@@ -12,23 +12,9 @@ from mcp import Client
 from testio import metrics
 from testio.client.bug_payloads import REJECT_REASON_COMMENTS
 from testio.server import build_server
+from tests.mcp_calls import call, call_error
 from tests.server.conftest import Connect
 from tests.world import NOW, World
-
-
-async def call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    result = await client.call_tool(name, args)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-async def call_error(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error
-    text = result.content[0]
-    assert text.type == "text"
-    return text.text
 
 
 def visible_bugs(product: dict[str, Any]) -> list[dict[str, Any]]:

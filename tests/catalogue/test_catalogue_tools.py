@@ -7,23 +7,9 @@ from typing import Any
 
 from mcp import Client
 
+from tests.mcp_calls import call, call_error
 from tests.server.conftest import Connect
 from tests.world import World
-
-
-async def call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    result = await client.call_tool(name, args)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-async def call_error(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error
-    text = result.content[0]
-    assert text.type == "text"
-    return text.text
 
 
 def sectioned(world: World) -> dict[str, Any]:

@@ -7,28 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from mcp import Client
 
 from testio.client.bug_payloads import Bug
+from tests.mcp_calls import call, call_error
 from tests.server.conftest import Connect
 from tests.world import NOW, World
 
 pytestmark = pytest.mark.sqlite_only  # full-text search needs the SQLite cache
-
-
-async def call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    result = await client.call_tool(name, args)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-async def call_error(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error
-    text = result.content[0]
-    assert text.type == "text"
-    return text.text
 
 
 async def some_bug(world: World) -> dict[str, Any]:

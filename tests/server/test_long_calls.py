@@ -12,7 +12,7 @@ from mcp import Client
 from testio.app import App
 from testio.cache.engine import connections_checked_out
 from testio.sandbox import Faults
-from tests.server.test_tools import call
+from tests.mcp_calls import call
 from tests.world import NOW, World
 
 

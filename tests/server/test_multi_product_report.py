@@ -18,8 +18,8 @@ from mcp import Client
 
 from testio import metrics
 from testio.sandbox import Faults
+from tests.mcp_calls import call, call_error
 from tests.server.conftest import Connect
-from tests.server.test_tools import call, call_error
 from tests.world import NOW, World
 
 BUCKETS = ("active_accepted", "auto_accepted", "rejected", "open", "other", "known")

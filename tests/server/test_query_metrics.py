@@ -11,8 +11,9 @@ from mcp import Client
 from testio.domain.analytics import DIMENSIONS, TEST_DIMENSIONS
 from testio.lifecycle import TEST_STATUSES
 from testio.sandbox import Faults
+from tests.mcp_calls import call, call_error
 from tests.server.conftest import Connect
-from tests.server.test_tools import call, call_error, visible_tests
+from tests.server.test_tools import visible_tests
 from tests.world import World
 
 BUCKETS = ("total", "active_accepted", "auto_accepted", "rejected", "open", "other", "known")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.mcp_calls import call, call_error
 from tests.server.conftest import Connect
-from tests.server.test_tools import biggest, call, call_error
+from tests.server.test_tools import biggest
 from tests.world import World
 
 

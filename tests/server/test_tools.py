@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from testio import metrics
+from tests.mcp_calls import call, call_error
 from tests.server.conftest import Connect
 from tests.world import World
 
@@ -32,21 +32,6 @@ EXPECTED_TOOLS = {
     "query_metrics",
     "get_triage_log",
 }
-
-
-async def call(client: Client, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
-    result = await client.call_tool(name, args or {})
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-async def call_error(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error
-    text = result.content[0]
-    assert text.type == "text"
-    return text.text
 
 
 def visible_tests(product: dict[str, Any]) -> list[dict[str, Any]]:

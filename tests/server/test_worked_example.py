@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from testio.sandbox import SandboxConfig, dataset_from_spec
-from tests.server.test_tools import call
+from tests.mcp_calls import call
 from tests.world import NOW, World
 
 A = {"status": "accepted", "auto_accepted": False}

@@ -75,18 +75,3 @@ def truth_bug(world: World, bug_id: int) -> dict[str, Any]:
     return next(
         b for p in world.products() for t in p["tests"] for b in t["bugs"] if b["id"] == bug_id
     )
-
-
-async def call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    result = await client.call_tool(name, args)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
-
-
-async def call_error(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, result.structured_content
-    text = result.content[0]
-    assert text.type == "text"
-    return text.text

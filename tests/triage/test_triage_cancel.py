@@ -11,7 +11,8 @@ from mcp import Client
 from testio.app import App
 from testio.cache.engine import connections_checked_out
 from testio.server import build_server
-from tests.triage.conftest import USER, Clock, Open, call, call_error, truth_bug
+from tests.mcp_calls import call, call_error
+from tests.triage.conftest import USER, Clock, Open, truth_bug
 from tests.world import World
 
 

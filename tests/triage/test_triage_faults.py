@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from testio.sandbox import Faults
-from tests.triage.conftest import Connect, Open, call, truth_bug
+from tests.mcp_calls import call
+from tests.triage.conftest import Connect, Open, truth_bug
 from tests.world import World
 
 ARGS: dict[str, dict[str, Any]] = {

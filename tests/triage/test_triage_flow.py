@@ -10,13 +10,12 @@ from mcp import Client
 
 from testio.domain.triage import REJECT_REASONS
 from testio.sandbox.reasons import DEFAULT_COMMENTS
+from tests.mcp_calls import call, call_error
 from tests.triage.conftest import (
     USER,
     Clock,
     Connect,
     Open,
-    call,
-    call_error,
     truth_bug,
 )
 from tests.world import World

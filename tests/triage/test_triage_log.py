@@ -14,7 +14,8 @@ from sqlalchemy.pool import NullPool
 from testio.cache.models import SCHEMA_VERSION
 from testio.config import Settings
 from tests.cli.test_cli import cache_only, run_testio
-from tests.triage.conftest import USER, Connect, Open, call
+from tests.mcp_calls import call
+from tests.triage.conftest import USER, Connect, Open
 from tests.world import World
 
 

@@ -8,8 +8,9 @@ import anyio
 import pytest
 from mcp import Client
 
+from tests.mcp_calls import call
 from tests.server.test_stdio import params
-from tests.triage.conftest import Connect, Open, call
+from tests.triage.conftest import Connect, Open
 from tests.world import World
 
 
