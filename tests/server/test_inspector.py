@@ -153,3 +153,33 @@ def test_inspector_calls_search(synced: World) -> None:
     assert result["isError"] is False
     assert 0 < len(found["hits"]) <= 5
     assert {h["kind"] for h in found["hits"]} <= {"feature", "bug"}
+
+
+def test_inspector_calls_get_bug_list_features_list_user_stories_and_get_triage_log(
+    synced: World,
+) -> None:
+    """Each remaining data tool answers the Inspector with the numbers the sandbox holds."""
+    product = max(synced.products(), key=lambda p: len(p["tests"]))
+    bug = next(b for t in product["tests"] if not t["poisoned"] for b in t["bugs"])
+
+    def call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
+        result = inspect(
+            synced,
+            "--method",
+            "tools/call",
+            "--tool-name",
+            tool,
+            "--tool-args-json",
+            json.dumps(args),
+        )
+        assert result["isError"] is False, result
+        return result["structuredContent"]
+
+    detail = call("get_bug", {"bug_id": bug["id"]})
+    assert (detail["id"], detail["severity"]) == (bug["id"], bug["severity"])
+    features = call("list_features", {"product_id": product["id"]})
+    assert features["total"] == len(product["feature_ids"])
+    stories = call("list_user_stories", {"product_id": product["id"]})
+    assert stories["total"] == product["story_count"]
+    log = call("get_triage_log", {"limit": 5})
+    assert log["entries"] == []
