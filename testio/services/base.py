@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Literal, Self, TypeVar, cast
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from testio.cache.models import ProductRow
 from testio.config import Settings
-from testio.errors import ConfigError, ServiceStateError
+from testio.errors import ConfigError, NotFoundInCacheError, ServiceStateError
 from testio.repositories import Repositories
 
 if TYPE_CHECKING:
@@ -139,6 +140,15 @@ class BaseService:
         if self._repos is None:
             raise self._not_open()
         return self._repos
+
+    async def cached_product(self, product_id: int) -> ProductRow:
+        """The cached product, or a `NotFoundInCacheError` that names the next step."""
+        product = await self.repos.products.get(product_id)
+        if product is None:
+            raise NotFoundInCacheError(
+                f"No product {product_id} in the cache; call list_products to see the products."
+            )
+        return product
 
     @property
     def client(self) -> TestIOClient:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import testio.metrics as metrics
-from testio.cache.models import BugRow, ProductRow, TestRow
+from testio.cache.models import BugRow, TestRow
 from testio.client.bug_payloads import REJECT_REASON_NAMES
 from testio.client.fields import parse_instant
 from testio.dates import resolve_range
@@ -52,14 +52,6 @@ class BugService(BaseService):
             raise self._not_open()
         return self._lists
 
-    async def _product(self, product_id: int) -> ProductRow:
-        product = await self.repos.products.get(product_id)
-        if product is None:
-            raise NotFoundInCacheError(
-                f"No product {product_id} in the cache; call list_products to see the products."
-            )
-        return product
-
     async def list_bugs(
         self,
         *,
@@ -96,7 +88,7 @@ class BugService(BaseService):
                 )
         warnings: list[DataWarning] = []
         if product_id is not None:
-            await self._product(product_id)
+            await self.cached_product(product_id)
             warnings += await missing_ranges(self.repos, product_id)
         scope = resolve_range(start_date, end_date, today=self.now().date())
         spec = BugFilter(

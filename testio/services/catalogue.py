@@ -29,11 +29,7 @@ class CatalogueService(BaseService):
     """Reads a product's features and user stories from the cache (synced with the features)."""
 
     async def _product(self, product_id: int, section_id: int | None) -> ProductRow:
-        product = await self.repos.products.get(product_id)
-        if product is None:
-            raise NotFoundInCacheError(
-                f"No product {product_id} in the cache; call list_products to see the products."
-            )
+        product = await self.cached_product(product_id)
         sections = [int(s["id"]) for s in product.sections]
         if section_id is not None and section_id not in sections:
             listed = ", ".join(str(s) for s in sections) or "none"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import testio.metrics as metrics
-from testio.cache.models import BugRow, ProductRow, TestRow
+from testio.cache.models import BugRow, TestRow
 from testio.dates import resolve_range
 from testio.domain.common import DataWarning, Quality, Ref
 from testio.domain.tests import BugItem, TestDetail, TestList, TestStatusReport, TestSummary
@@ -42,14 +42,6 @@ class TestService(BaseService):
 
     __test__ = False
 
-    async def _product(self, product_id: int) -> ProductRow:
-        product = await self.repos.products.get(product_id)
-        if product is None:
-            raise NotFoundInCacheError(
-                f"No product {product_id} in the cache; call list_products to see the products."
-            )
-        return product
-
     async def list_tests(
         self,
         product_id: int,
@@ -62,7 +54,7 @@ class TestService(BaseService):
         per_page: int = 50,
     ) -> TestList:
         """One page of a product's tests, newest first, with the total and an exact `has_more`."""
-        product = await self._product(product_id)
+        product = await self.cached_product(product_id)
         scope = resolve_range(start_date, end_date, today=self.now().date())
         page = max(page, 1)
         per_page = min(max(per_page, 1), 200)
